@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * machine.h - several AArch64 PEs on Unicorn, translated by bbmsim's model.
+ *
+ * Each PE is one Unicorn engine (CPU model MAX) with Unicorn's MMU off. The
+ * engine's memory map is a bounded, coalesced mirror of what that PE's TLB
+ * can translate right now (VA page -> host page of the physical memory);
+ * every access outside the mirror traps into the model, which looks up the
+ * TLB, walks the tables, fills, faults or raises a conflict abort. System
+ * instructions that matter (TLBI, AT, DSB, ISB, WFE, SEV, MSR/MRS of the
+ * translation registers, SVC, BRK, HLT) are decoded and executed by the
+ * model before Unicorn sees them.
+ */
+#ifndef BBMSIM_MACHINE_H
+#define BBMSIM_MACHINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "bbmsim/bbm.h"
+#include "bbmsim/event.h"
+#include "bbmsim/tlb.h"
+#include "bbmsim/walk.h"
+
+#define MACHINE_MAX_PES 64
+
+typedef enum SpecFill {
+	SPEC_FILL_NONE,          /* fill only on a miss */
+	SPEC_FILL_ADVERSARIAL,   /* cache every new reachable descriptor at once */
+} SpecFill;
+
+/* When a store to a translation table becomes visible to table walks. */
+typedef enum WalkVisibility {
+	WALK_VIS_IMMEDIATE,      /* at once (the earliest the architecture allows) */
+	WALK_VIS_AT_DSB,         /* only at the storing PE's next DSB (RSPVBD, the latest) */
+} WalkVisibility;
+
+/* When a TLBI takes effect on its targets (RYNJCP). */
+typedef enum TlbiCompletion {
+	TLBI_COMPLETE_AT_DSB,    /* at the issuer's DSB (the latest) */
+	TLBI_COMPLETE_AT_ISSUE,  /* at once (the earliest) */
+} TlbiCompletion;
+
+typedef enum SchedPolicy {
+	SCHED_ROUND_ROBIN,
+	SCHED_RANDOM,
+	SCHED_LIST,
+} SchedPolicy;
+
+typedef struct SchedStep {
+	int pe;
+	uint64_t count;
+} SchedStep;
+
+typedef struct MachineConfig {
+	unsigned npes;             /* 1..64 */
+	uint64_t mem_size;         /* bytes of physical address space (committed on touch) */
+	BbmLevel level;            /* level of PEs without their own */
+	BbmKnobs knobs;
+	TlbConfig tlb;
+	SpecFill spec_fill;
+	WalkVisibility walk_vis;
+	TlbiCompletion tlbi_completion;
+	bool ttl_strict;           /* a wrong TTL hint spares entries (default true) */
+	SchedPolicy sched;
+	unsigned quantum;          /* instructions per turn (round-robin, random) */
+	uint64_t seed;
+	const SchedStep *steps;    /* SCHED_LIST; the list repeats */
+	size_t nsteps;
+	uint64_t max_insns;        /* 0 = 10 million */
+	uint64_t midr;             /* default MIDR_EL1 */
+	unsigned mirror_regions;   /* per-PE Unicorn region budget; 0 = 128 */
+} MachineConfig;
+
+void machine_config_default(MachineConfig *c);
+
+typedef struct PeInit {
+	uint64_t pc, sp;
+	uint64_t x[31];
+	int el;                    /* 0 or 1 */
+	WalkRegs regs;             /* TTBR0/1, TCR, SCTLR (M), MAIR */
+	uint64_t vbar;             /* 0 = no vector table: faults stop the PE */
+	bool has_level;            /* this PE's own BBM level */
+	BbmLevel level;
+	bool has_midr;
+	uint64_t midr;
+} PeInit;
+
+typedef enum PeState {
+	PE_RUNNING,
+	PE_SLEEPING,   /* in WFE, waiting for an event */
+	PE_HALTED,     /* ended normally (HLT #0) */
+	PE_FAULTED,    /* a fault or exception with no vector table */
+	PE_ERROR,      /* the emulator could not go on (reported, never a crash) */
+} PeState;
+
+const char *pe_state_name(PeState s);
+
+typedef enum RunEnd {
+	RUN_ALL_HALTED,   /* every PE halted or faulted */
+	RUN_LIMIT,        /* instruction limit reached */
+	RUN_DEADLOCK,     /* every PE still alive is asleep */
+} RunEnd;
+
+const char *run_end_name(RunEnd e);
+
+/* A fault the model raised on a PE (delivered or not). */
+typedef struct FaultRecord {
+	uint64_t tick;
+	int pe;
+	uint64_t pc, va;
+	FaultKind kind;
+	int level;
+	AccessType access;
+	uint64_t esr;
+	bool delivered;          /* to the guest's vector table */
+	const char *what;        /* "abort", "svc", "brk", "undefined", ... */
+} FaultRecord;
+
+typedef struct Machine Machine;
+
+/* Create a machine; on failure returns NULL with a message in @err. */
+Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen);
+void machine_free(Machine *m);
+
+/* Physical memory. Return false when the range is outside memory. */
+bool machine_phys_write(Machine *m, uint64_t pa, const void *buf, size_t len);
+bool machine_phys_read(Machine *m, uint64_t pa, void *buf, size_t len);
+uint64_t machine_phys_read64(Machine *m, uint64_t pa);
+void machine_phys_write64(Machine *m, uint64_t pa, uint64_t v);
+
+/* Mark physical pages as translation-table memory (table pool, spare tables). */
+void machine_mark_table_pages(Machine *m, uint64_t pa, uint64_t len);
+
+/* Set up PE @i before the run. Returns false (with @err) on bad values. */
+bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size_t errlen);
+
+void machine_set_event_fn(Machine *m, EventFn fn, void *ctx);
+
+/* Run until every PE stops, the limit, or deadlock. */
+RunEnd machine_run(Machine *m);
+
+uint64_t machine_tick(const Machine *m);
+unsigned machine_npes(const Machine *m);
+PeState machine_pe_state(const Machine *m, unsigned i);
+uint64_t machine_pe_insns(const Machine *m, unsigned i);
+uint64_t machine_pe_pc(Machine *m, unsigned i);
+uint64_t machine_pe_x(Machine *m, unsigned i, unsigned reg);   /* X0..X30, 31 = SP */
+BbmLevel machine_pe_level(const Machine *m, unsigned i);
+Tlb *machine_pe_tlb(Machine *m, unsigned i);
+const char *machine_pe_error(const Machine *m, unsigned i);
+/* Number of TLBIs still pending (issued, not completed) on PE @i. */
+size_t machine_pe_pending_tlbis(const Machine *m, unsigned i);
+/* Unicorn regions currently mapped for PE @i, and the most ever. */
+unsigned machine_pe_mirror_regions(const Machine *m, unsigned i, unsigned *peak);
+
+size_t machine_faults(const Machine *m, const FaultRecord **out);
+
+#endif

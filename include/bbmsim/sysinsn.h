@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * sysinsn.h - decode of the A64 instructions the model executes itself:
+ * barriers, hints, exception generation, TLBI/AT/DC/IC and MSR/MRS.
+ * Encodings: Arm ARM C6 (SYS, MSR, MRS, DSB, ...).
+ */
+#ifndef BBMSIM_SYSINSN_H
+#define BBMSIM_SYSINSN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum SysKind {
+	SYS_NOP, SYS_WFE, SYS_WFI, SYS_SEV, SYS_SEVL,
+	SYS_DSB, SYS_DMB, SYS_ISB,
+	SYS_SVC, SYS_HVC, SYS_SMC, SYS_BRK, SYS_HLT,
+	SYS_TLBI, SYS_AT, SYS_DC_IC,
+	SYS_MSR, SYS_MRS,
+} SysKind;
+
+#define SYSREG_KEY(op0, op1, crn, crm, op2) \
+	((unsigned)((op0) << 14 | (op1) << 11 | (crn) << 7 | (crm) << 3 | (op2)))
+
+enum {
+	SYSREG_MIDR_EL1         = SYSREG_KEY(3, 0, 0, 0, 0),
+	SYSREG_MPIDR_EL1        = SYSREG_KEY(3, 0, 0, 0, 5),
+	SYSREG_ID_AA64MMFR2_EL1 = SYSREG_KEY(3, 0, 0, 7, 2),
+	SYSREG_SCTLR_EL1        = SYSREG_KEY(3, 0, 1, 0, 0),
+	SYSREG_TTBR0_EL1        = SYSREG_KEY(3, 0, 2, 0, 0),
+	SYSREG_TTBR1_EL1        = SYSREG_KEY(3, 0, 2, 0, 1),
+	SYSREG_TCR_EL1          = SYSREG_KEY(3, 0, 2, 0, 2),
+	SYSREG_MAIR_EL1         = SYSREG_KEY(3, 0, 10, 2, 0),
+	SYSREG_VBAR_EL1         = SYSREG_KEY(3, 0, 12, 0, 0),
+};
+
+typedef struct SysInsn {
+	SysKind kind;
+	unsigned op0, op1, crn, crm, op2, rt;
+	unsigned imm;           /* SVC/HVC/SMC/BRK/HLT immediate */
+	unsigned sysreg;        /* SYSREG_KEY for MSR/MRS */
+} SysInsn;
+
+/* Decode @insn; false when it is none of the instructions above. */
+bool sysinsn_decode(uint32_t insn, SysInsn *out);
+
+/* LDXR, LDAXR, LDXP, LDAXP (any size): arms the exclusive monitor. */
+bool sysinsn_is_load_exclusive(uint32_t insn);
+
+/* bbmsim's own name for TLBI/DSB/DMB/ISB/hints ("dsb ish", "tlbi vae1is, x1"). */
+bool sysinsn_name(uint32_t insn, char *buf, unsigned len);
+
+#endif

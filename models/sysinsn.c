@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * sysinsn.c - decode of barriers, hints, exception generation and system
+ * instructions (Arm ARM C6.2: DSB, DMB, ISB, WFE, SEV, SEVL, SVC, HVC, BRK,
+ * HLT, SYS/TLBI/AT/DC/IC, MSR, MRS).
+ */
+#include <stdio.h>
+#include "bbmsim/sysinsn.h"
+#include "bbmsim/tlb.h"
+
+bool sysinsn_decode(uint32_t insn, SysInsn *s)
+{
+	if ((insn & 0xff000000u) == 0xd4000000u) {
+		unsigned opc = (insn >> 21) & 7, ll = insn & 3, op2 = (insn >> 2) & 7;
+		s->imm = (insn >> 5) & 0xffff;
+		if (op2 != 0)
+			return false;
+		if (opc == 0 && ll == 1) s->kind = SYS_SVC;
+		else if (opc == 0 && ll == 2) s->kind = SYS_HVC;
+		else if (opc == 0 && ll == 3) s->kind = SYS_SMC;
+		else if (opc == 1 && ll == 0) s->kind = SYS_BRK;
+		else if (opc == 2 && ll == 0) s->kind = SYS_HLT;
+		else return false;
+		return true;
+	}
+	if ((insn & 0xffc00000u) != 0xd5000000u)
+		return false;
+	unsigned l = (insn >> 21) & 1;
+	s->op0 = (insn >> 19) & 3;
+	s->op1 = (insn >> 16) & 7;
+	s->crn = (insn >> 12) & 15;
+	s->crm = (insn >> 8) & 15;
+	s->op2 = (insn >> 5) & 7;
+	s->rt = insn & 31;
+	s->sysreg = SYSREG_KEY(s->op0, s->op1, s->crn, s->crm, s->op2);
+	if (s->op0 == 0 && l == 0 && s->op1 == 3 && s->rt == 31) {
+		if (s->crn == 2 && s->crm == 0) {
+			static const SysKind hints[8] = { SYS_NOP, SYS_NOP, SYS_WFE, SYS_WFI,
+							  SYS_SEV, SYS_SEVL, SYS_NOP, SYS_NOP };
+			s->kind = hints[s->op2];
+			return s->op2 <= 5;
+		}
+		if (s->crn == 3 && s->op2 == 4) { s->kind = SYS_DSB; return true; }
+		if (s->crn == 3 && s->op2 == 5) { s->kind = SYS_DMB; return true; }
+		if (s->crn == 3 && s->op2 == 6) { s->kind = SYS_ISB; return true; }
+		return false;
+	}
+	if (s->op0 == 1 && l == 0) {
+		if (s->op1 == 0 && s->crn == 8) { s->kind = SYS_TLBI; return true; }
+		if (s->op1 == 0 && s->crn == 7 && s->crm == 8 && s->op2 <= 3) { s->kind = SYS_AT; return true; }
+		/* DC ZVA writes memory: Unicorn executes it. */
+		if (s->crn == 7 && !(s->op1 == 3 && s->crm == 4 && s->op2 == 1)) { s->kind = SYS_DC_IC; return true; }
+		return false;
+	}
+	if (s->op0 >= 2) {
+		s->kind = l ? SYS_MRS : SYS_MSR;
+		return true;
+	}
+	return false;
+}
+
+bool sysinsn_is_load_exclusive(uint32_t insn)
+{
+	return (insn & 0x3f400000u) == 0x08400000u;
+}
+
+bool sysinsn_name(uint32_t insn, char *buf, unsigned len)
+{
+	static const char *const opt[16] = { "#0", "oshld", "oshst", "osh", "#4", "nshld", "nshst", "nsh",
+					     "#8", "ishld", "ishst", "ish", "#12", "ld", "st", "sy" };
+	SysInsn s;
+	char t[24];
+
+	if (!sysinsn_decode(insn, &s))
+		return false;
+	switch (s.kind) {
+	case SYS_DSB: snprintf(buf, len, "dsb %s", opt[s.crm]); return true;
+	case SYS_DMB: snprintf(buf, len, "dmb %s", opt[s.crm]); return true;
+	case SYS_ISB: snprintf(buf, len, "isb"); return true;
+	case SYS_WFE: snprintf(buf, len, "wfe"); return true;
+	case SYS_WFI: snprintf(buf, len, "wfi"); return true;
+	case SYS_SEV: snprintf(buf, len, "sev"); return true;
+	case SYS_SEVL: snprintf(buf, len, "sevl"); return true;
+	case SYS_TLBI: {
+		TlbiOp op;
+		if (!tlbi_decode(s.op1, s.crn, s.crm, s.op2, 0, &op))
+			return false;
+		tlbi_name(&op, t, sizeof(t));
+		if (op.kind == TLBI_VMALL)
+			snprintf(buf, len, "tlbi %s", t);
+		else
+			snprintf(buf, len, "tlbi %s, x%u", t, s.rt);
+		return true;
+	}
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,1342 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * machine.c - PEs on Unicorn engines, driven by the TLB and walker models.
+ *
+ * Data flow of one guest store to a descriptor:
+ *   Unicorn executes the STR through the PE's mirror region -> the write hook
+ *   sees the VA, finds the PA through the mirror and, if the page is table
+ *   memory, records (PA, old value) -> after the step the machine reads the
+ *   new value, reports EV_DESC_WRITE, keeps the store pending for walkers
+ *   until this PE's next DSB (walk_vis policy), registers newly linked
+ *   tables, and under SPEC_FILL_ADVERSARIAL lets every PE that can reach the
+ *   descriptor cache the new entry at once. Other PEs keep using their old
+ *   TLB entries (and mirror regions) until a TLBI covering them completes.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include "machine_priv.h"
+#include "bbmsim/sysinsn.h"
+
+#define DEFAULT_MAX_INSNS 10000000ull
+
+void machine_config_default(MachineConfig *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->npes = 1;
+	c->mem_size = 1ull << 30;
+	c->level = BBM_L0;
+	c->knobs = bbm_knobs_default;
+	c->tlb.walk_cache = true;
+	c->ttl_strict = true;
+	c->quantum = 1;
+	c->seed = 1;
+	c->midr = 0x410fd0c0;   /* Cortex-A76 r0p0 */
+}
+
+const char *pe_state_name(PeState s)
+{
+	static const char *const names[] = { "running", "sleeping", "halted", "faulted", "error" };
+	return names[s];
+}
+
+const char *run_end_name(RunEnd e)
+{
+	static const char *const names[] = { "all-stopped", "instruction-limit", "deadlock" };
+	return names[e];
+}
+
+const char *event_type_name(EventType t)
+{
+	static const char *const names[EV_COUNT] = {
+		[EV_INSN] = "insn", [EV_MEM] = "mem", [EV_TLB_HIT] = "tlb-hit",
+		[EV_TLB_MISS] = "tlb-miss", [EV_TLB_MULTIHIT] = "tlb-multihit",
+		[EV_WALK_DESC] = "walk", [EV_TLB_FILL] = "tlb-fill", [EV_TLB_EVICT] = "tlb-evict",
+		[EV_TLB_INVAL] = "tlb-inval", [EV_TLBI_ISSUE] = "tlbi-issue",
+		[EV_TLBI_COMPLETE] = "tlbi-complete", [EV_DSB] = "dsb", [EV_ISB] = "isb",
+		[EV_DESC_WRITE] = "desc-write", [EV_EXC_ENTRY] = "exc-entry",
+		[EV_EXC_RETURN] = "exc-return", [EV_FAULT] = "fault", [EV_WFE_SLEEP] = "wfe-sleep",
+		[EV_WAKE] = "wake", [EV_HALT] = "halt",
+	};
+	return names[t];
+}
+
+static void emit(Machine *m, Event *ev)
+{
+	ev->tick = m->tick;
+	m->ev_fn(m->ev_ctx, ev);
+}
+
+#define EMIT(m, ...)                                  \
+	do {                                          \
+		if ((m)->ev_fn) {                     \
+			Event ev_ = { __VA_ARGS__ };  \
+			emit((m), &ev_);              \
+		}                                     \
+	} while (0)
+
+/* --- physical memory and table registry ---------------------------------- */
+
+bool machine_phys_write(Machine *m, uint64_t pa, const void *buf, size_t len)
+{
+	if (pa > m->mem_size || len > m->mem_size - pa)
+		return false;
+	memcpy(m->phys + pa, buf, len);
+	return true;
+}
+
+bool machine_phys_read(Machine *m, uint64_t pa, void *buf, size_t len)
+{
+	if (pa > m->mem_size || len > m->mem_size - pa)
+		return false;
+	memcpy(buf, m->phys + pa, len);
+	return true;
+}
+
+uint64_t machine_phys_read64(Machine *m, uint64_t pa)
+{
+	uint64_t v = 0;
+	machine_phys_read(m, pa & ~7ull, &v, 8);
+	return v;
+}
+
+void machine_phys_write64(Machine *m, uint64_t pa, uint64_t v)
+{
+	machine_phys_write(m, pa & ~7ull, &v, 8);
+}
+
+static bool is_table_page(const Machine *m, uint64_t pa)
+{
+	uint64_t pg = pa >> PAGE_SHIFT;
+	return pa < m->mem_size && (m->table_bitmap[pg >> 3] >> (pg & 7) & 1);
+}
+
+void machine_mark_table_pages(Machine *m, uint64_t pa, uint64_t len)
+{
+	for (uint64_t p = pa & ~(PAGE_SIZE - 1); p < pa + len && p < m->mem_size; p += PAGE_SIZE)
+		m->table_bitmap[(p >> PAGE_SHIFT) >> 3] |= (uint8_t)(1u << ((p >> PAGE_SHIFT) & 7));
+}
+
+static size_t treg_hash(const Machine *m, uint64_t page)
+{
+	return ((page >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull >> 20) & (m->ntreg_bucket - 1);
+}
+
+/* Remember that @page is a table at @level translating from @va_base under @root. */
+static void table_register(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root)
+{
+	if (page >= m->mem_size)
+		return;
+	size_t b = treg_hash(m, page);
+	for (int32_t i = m->treg_bucket[b]; i >= 0; i = m->treg[i].next) {
+		TableReg *r = &m->treg[i];
+		if (r->page == page && r->level == level && r->va_base == va_base && r->root == root)
+			return;
+	}
+	if (m->ntreg == m->ctreg) {
+		m->ctreg = m->ctreg ? m->ctreg * 2 : 256;
+		m->treg = realloc(m->treg, m->ctreg * sizeof(*m->treg));
+	}
+	m->treg[m->ntreg] = (TableReg){ .page = page, .level = level, .va_base = va_base,
+					.root = root, .next = m->treg_bucket[b] };
+	m->treg_bucket[b] = (int32_t)m->ntreg++;
+	machine_mark_table_pages(m, page, PAGE_SIZE);
+}
+
+static uint64_t ttbr_root(const WalkRegs *r, int t)
+{
+	return (t ? r->ttbr1 : r->ttbr0) & TTBR_BADDR & DESC_OA_MASK;
+}
+
+static uint64_t ttbr_va_base(const WalkRegs *r, int t)
+{
+	unsigned tsz = t ? TCR_T1SZ(r->tcr) : TCR_T0SZ(r->tcr);
+	tsz = tsz < 16 ? 16 : tsz;
+	return t ? ~0ull << (64 - tsz) : 0;
+}
+
+static void register_roots(Machine *m, const WalkRegs *r)
+{
+	if (!(r->sctlr & SCTLR_M))
+		return;
+	for (int t = 0; t < 2; t++)
+		table_register(m, ttbr_root(r, t), walk_start_level(r, t), ttbr_va_base(r, t),
+			       ttbr_root(r, t));
+}
+
+/* --- mirror: the PE's Unicorn map follows its TLB ---------------------------- */
+
+static void mirror_remove(Pe *pe, unsigned i)
+{
+	MirrorRegion *r = &pe->mr[i];
+	uc_mem_unmap(pe->uc, r->va, r->size);
+	pe->mr[i] = pe->mr[--pe->nmr];
+	pe->mirror_epoch++;
+	pe->last_mr = 0;
+}
+
+static void mirror_flush(Pe *pe)
+{
+	while (pe->nmr)
+		mirror_remove(pe, pe->nmr - 1);
+	pe->mirror_epoch++;
+}
+
+/* Drop every region overlapping [va, va+size): the TLB changed there. */
+static void mirror_invalidate(void *ctx, uint64_t va, uint64_t size)
+{
+	Pe *pe = ctx;
+	uint64_t end = va + size - 1;
+
+	for (unsigned i = pe->nmr; i-- > 0;) {
+		MirrorRegion *r = &pe->mr[i];
+		if (r->va <= end && va <= r->va + r->size - 1)
+			mirror_remove(pe, i);
+	}
+}
+
+static int mirror_find(Pe *pe, uint64_t va)
+{
+	if (pe->last_mr < pe->nmr) {
+		MirrorRegion *r = &pe->mr[pe->last_mr];
+		if (va - r->va < r->size)
+			return (int)pe->last_mr;
+	}
+	for (unsigned i = 0; i < pe->nmr; i++)
+		if (va - pe->mr[i].va < pe->mr[i].size) {
+			pe->last_mr = i;
+			return (int)i;
+		}
+	return -1;
+}
+
+static uint32_t perms_prot(DescPerms p)
+{
+	return (p.r ? UC_PROT_READ : 0) | (p.w ? UC_PROT_WRITE : 0) | (p.x ? UC_PROT_EXEC : 0);
+}
+
+/*
+ * Mirror [va, va+size) -> pa with @prot. The caller guarantees that the
+ * range is unmapped and translates uniformly. Evicts the oldest region when
+ * the budget is spent, so the region count stays far below the point where
+ * QEMU aborts the process (unicorn-2.0.1.md, "Hard limit").
+ */
+static bool mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot)
+{
+	Machine *m = pe->m;
+
+	if (!prot || pa >= m->mem_size || size > m->mem_size - pa)
+		return false;
+	if (pe->nmr >= m->cfg.mirror_regions) {
+		unsigned oldest = 0;
+		for (unsigned i = 1; i < pe->nmr; i++)
+			if (pe->mr[i].stamp < pe->mr[oldest].stamp)
+				oldest = i;
+		mirror_remove(pe, oldest);
+	}
+	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK)
+		return false;
+	pe->mr[pe->nmr++] = (MirrorRegion){ .va = va, .pa = pa, .size = size, .stamp = ++pe->mr_stamp };
+	if (pe->nmr > pe->mr_peak)
+		pe->mr_peak = pe->nmr;
+	return true;
+}
+
+/* --- translation ------------------------------------------------------------ */
+
+typedef struct WalkCtx {
+	Machine *m;
+	Pe *pe;
+	bool quiet;
+} WalkCtx;
+
+/*
+ * A walker's read of a descriptor (RTGRMW: a separate observer). Under
+ * WALK_VIS_AT_DSB a store not yet followed by its PE's DSB is not seen:
+ * the walk reads the value from before the oldest such store.
+ */
+static uint64_t walk_read(void *ctx, uint64_t pa, int level)
+{
+	WalkCtx *w = ctx;
+	Machine *m = w->m;
+	uint64_t v = 0;
+
+	if (pa + 8 > m->mem_size)
+		return 0;
+	memcpy(&v, m->phys + pa, 8);
+	if (m->pending_stores && m->cfg.walk_vis == WALK_VIS_AT_DSB) {
+		uint64_t best_tick = ~0ull;
+		for (unsigned i = 0; i < m->npes; i++)
+			for (size_t j = 0; j < m->pe[i].nps; j++) {
+				PendingStore *s = &m->pe[i].ps[j];
+				if (s->pa == pa && s->tick < best_tick) {
+					best_tick = s->tick;
+					v = s->old;
+				}
+			}
+	}
+	if (!w->quiet)
+		EMIT(m, .type = EV_WALK_DESC, .pe = w->pe->id, .pa = pa, .val = v, .level = level);
+	return v;
+}
+
+static void pe_tlb_fill(Pe *pe, const TlbEntry *in, bool speculative)
+{
+	Machine *m = pe->m;
+	TlbEntry e = *in, ev;
+	bool evicted;
+
+	e.fill_tick = m->tick;
+	e.last_use = m->tick;
+	e.speculative = speculative;
+	TlbEntry *s = tlb_insert(&pe->tlb, &e, &ev, &evicted);
+	if (evicted)
+		EMIT(m, .type = EV_TLB_EVICT, .pe = pe->id, .entry = &ev, .va = ev.va);
+	EMIT(m, .type = EV_TLB_FILL, .pe = pe->id, .entry = s, .va = s->va, .pa = s->pa,
+	     .level = s->level);
+}
+
+/* Fill the walk cache with the table descriptors a walk read from memory. */
+static void pe_fill_walk_cache(Pe *pe, const WalkResult *w)
+{
+	Machine *m = pe->m;
+
+	for (int i = 0; i < w->nsteps; i++) {
+		const WalkStep *s = &w->step[i];
+		if (s->from_cache || desc_kind(s->desc, s->level) != DESC_KIND_TABLE)
+			continue;
+		table_register(m, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
+			       ttbr_root(&pe->regs, w->ttbr));
+		if (!m->cfg.tlb.walk_cache)
+			continue;
+		TlbEntry e = { .va = s->va_base, .pa = s->desc & DESC_OA_MASK, .desc_pa = s->pa,
+			       .desc = s->desc, .asid = w->asid,
+			       .size_log2 = (uint8_t)(12 + 9 * (3 - s->level)),
+			       .level = (uint8_t)s->level, .leaf = false, .global = false };
+		pe_tlb_fill(pe, &e, false);
+	}
+}
+
+typedef struct Xlat {
+	FaultKind fault;
+	int level;
+	uint64_t pa;
+	TlbEntry entry;      /* the translation used */
+	bool uncached;       /* nT block translated without a TLB entry */
+	bool multihit;
+} Xlat;
+
+/* Translate @va for @a on @pe through its TLB and walker (no permission check). */
+static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
+{
+	Machine *m = pe->m;
+	uint16_t asid = walk_asid(&pe->regs);
+	TlbEntry *hits[16];
+
+	memset(x, 0, sizeof(*x));
+	if (!(pe->regs.sctlr & SCTLR_M)) {
+		WalkResult w;
+		walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, true }, NULL, &w);
+		x->pa = w.pa;
+		x->entry = w.leaf;
+		x->uncached = true;
+		return;
+	}
+	size_t n = tlb_lookup(&pe->tlb, va, asid, true, hits, 16, m->tick);
+	if (n > 16)
+		n = 16;
+	if (n == 1) {
+		EMIT(m, .type = EV_TLB_HIT, .pe = pe->id, .va = va, .entry = hits[0], .access = a);
+		x->entry = *hits[0];
+	} else if (n > 1) {
+		const TlbEntry *use = NULL;
+		EMIT(m, .type = EV_TLB_MULTIHIT, .pe = pe->id, .va = va, .count = (int)n, .access = a);
+		x->multihit = true;
+		x->fault = bbm_resolve_lookup(pe->level, &m->cfg.knobs, va, hits, n, &use);
+		if (x->fault) {
+			x->level = 0;
+			return;
+		}
+		x->entry = *use;
+	} else {
+		WalkResult w;
+		EMIT(m, .type = EV_TLB_MISS, .pe = pe->id, .va = va, .access = a);
+		walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, false },
+			       m->cfg.tlb.walk_cache ? &pe->tlb : NULL, &w);
+		if (w.fault) {
+			x->fault = w.fault;
+			x->level = w.level;
+			return;
+		}
+		pe_fill_walk_cache(pe, &w);
+		x->entry = w.leaf;
+		/*
+		 * nT = 1 (RMRRPW): at level 1 an IMPLEMENTATION DEFINED choice of a
+		 * Translation fault or an uncached translation. Level 0 treats bit 16
+		 * as RES0 (ignored here, flagged by the analysis); level 2 ignores nT.
+		 */
+		if (w.nt && pe->level == BBM_L1) {
+			if (m->cfg.knobs.nt == BBM_NT_FAULT) {
+				x->fault = FAULT_TRANSLATION;
+				x->level = w.level;
+				return;
+			}
+			x->uncached = true;
+		} else if (!(w.leaf.desc & DESC_AF)) {
+			/* An entry that would fault is never cached (ARM-TLBALLOC). */
+			x->uncached = true;
+		} else {
+			pe_tlb_fill(pe, &w.leaf, false);
+		}
+	}
+	x->pa = x->entry.pa + (va - x->entry.va);
+}
+
+/* Largest page run around @va that translates like @e alone, within 2 MiB. */
+static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t ebase = e->va, eend = e->va + (1ull << e->size_log2);
+	uint64_t win = 1ull << 21;
+	uint64_t wlo = va & ~(win - 1), whi = wlo + win;
+
+	*lo = ebase > wlo ? ebase : wlo;
+	*hi = eend < whi ? eend : whi;
+	/* Smaller entries inside @e's range may overlap it: then one page only. */
+	uint64_t smaller = pe->tlb.size_mask[1] & ((1ull << e->size_log2) - 1);
+	if (smaller) {
+		*lo = va & ~(PAGE_SIZE - 1);
+		*hi = *lo + PAGE_SIZE;
+	}
+	for (unsigned i = 0; i < pe->nmr; i++) {
+		MirrorRegion *r = &pe->mr[i];
+		if (r->va + r->size <= va && r->va + r->size > *lo)
+			*lo = r->va + r->size;
+		if (r->va > va && r->va < *hi)
+			*hi = r->va;
+	}
+}
+
+/* After a successful translation, mirror the page (and its neighbours) into Unicorn. */
+static void pe_mirror_translation(Pe *pe, uint64_t va, const Xlat *x)
+{
+	DescPerms p = desc_perms(x->entry.desc, pe->el);
+	uint64_t lo, hi;
+
+	if (!(pe->regs.sctlr & SCTLR_M))
+		p = (DescPerms){ true, true, true };
+	if (x->uncached) {
+		lo = va & ~(PAGE_SIZE - 1);
+		hi = lo + PAGE_SIZE;
+		if (mirror_find(pe, va) < 0 && mirror_add(pe, lo, x->pa & ~(PAGE_SIZE - 1), PAGE_SIZE, perms_prot(p))) {
+			pe->unmap_after_step = true;
+			pe->temp_va = lo;
+			pe->temp_size = PAGE_SIZE;
+		}
+		return;
+	}
+	if (x->multihit) {
+		lo = va & ~(PAGE_SIZE - 1);
+		hi = lo + PAGE_SIZE;
+	} else {
+		mirror_extent(pe, &x->entry, va, &lo, &hi);
+	}
+	if (mirror_find(pe, va) >= 0)
+		return;
+	mirror_add(pe, lo, x->entry.pa + (lo - x->entry.va), hi - lo, perms_prot(p));
+}
+
+static void record_fault(Pe *pe, FaultKind k, int level, uint64_t va, AccessType a)
+{
+	pe->step_fault = true;
+	pe->sf_kind = k;
+	pe->sf_level = level;
+	pe->sf_va = va;
+	pe->sf_access = a;
+}
+
+/* Full translation for an access: lookup/walk, BBM rules, AF and permissions, mirror. */
+static bool pe_access(Pe *pe, uint64_t va, AccessType a, uint64_t *pa_out)
+{
+	Xlat x;
+
+	pe_translate(pe, va, a, &x);
+	if (x.fault) {
+		record_fault(pe, x.fault, x.level, va, a);
+		return false;
+	}
+	FaultKind f = (pe->regs.sctlr & SCTLR_M) ? walk_check_access(&x.entry, a, pe->el) : FAULT_NONE;
+	if (f) {
+		record_fault(pe, f, x.entry.level, va, a);
+		return false;
+	}
+	if (x.pa >= pe->m->mem_size) {
+		record_fault(pe, FAULT_EXTERNAL, 0, va, a);
+		return false;
+	}
+	if (pa_out)
+		*pa_out = x.pa;
+	pe_mirror_translation(pe, va, &x);
+	return true;
+}
+
+/* --- hooks ------------------------------------------------------------------- */
+
+static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+			  int64_t value, void *user)
+{
+	Pe *pe = user;
+	AccessType a;
+	(void)uc; (void)value;
+
+	switch (type) {
+	case UC_MEM_READ_UNMAPPED: case UC_MEM_READ_PROT: a = ACCESS_READ; break;
+	case UC_MEM_WRITE_UNMAPPED: case UC_MEM_WRITE_PROT: a = ACCESS_WRITE; break;
+	default: a = ACCESS_FETCH; break;
+	}
+	/* An access that straddles pages: translate each page it touches. */
+	uint64_t last = addr + (uint64_t)(size > 0 ? size - 1 : 0);
+	if (type == UC_MEM_READ_PROT || type == UC_MEM_WRITE_PROT || type == UC_MEM_FETCH_PROT) {
+		/* The mirror grants what the TLB grants: a protection miss is a fault. */
+		Xlat x;
+		pe_translate(pe, addr, a, &x);
+		FaultKind f = x.fault ? x.fault : walk_check_access(&x.entry, a, pe->el);
+		record_fault(pe, f ? f : FAULT_PERMISSION, x.fault ? x.level : x.entry.level, addr, a);
+		return false;
+	}
+	if (!pe_access(pe, addr, a, NULL))
+		return false;
+	if ((last ^ addr) >> PAGE_SHIFT && mirror_find(pe, last) < 0 && !pe_access(pe, last, a, NULL))
+		return false;
+	return true;
+}
+
+static uint64_t hook_pa(Pe *pe, uint64_t va)
+{
+	int i = mirror_find(pe, va);
+	return i < 0 ? ~0ull : pe->mr[i].pa + (va - pe->mr[i].va);
+}
+
+static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
+		     int64_t value, void *user)
+{
+	Pe *pe = user;
+	Machine *m = pe->m;
+	uint64_t pa = hook_pa(pe, addr);
+	(void)uc;
+
+	if (pa == ~0ull) {
+		/*
+		 * Unicorn calls this hook before the unmapped hook for an access
+		 * outside the mirror, and not again after the retry: find the PA
+		 * from the model. A faulting access performs no store.
+		 */
+		Xlat x;
+		pe_translate(pe, addr, type == UC_MEM_READ ? ACCESS_READ : ACCESS_WRITE, &x);
+		if (x.fault || x.pa >= m->mem_size)
+			return;
+		pa = x.pa;
+	}
+	if (type == UC_MEM_READ) {
+		if (pe->step_ldx) {
+			if (pe->monitor == ~0ull)
+				m->armed_monitors++;
+			pe->monitor = pa & ~63ull;
+		}
+		EMIT(m, .type = EV_MEM, .pe = pe->id, .va = addr, .pa = pa, .size = size,
+		     .access = ACCESS_READ);
+		return;
+	}
+	EMIT(m, .type = EV_MEM, .pe = pe->id, .va = addr, .pa = pa, .size = size,
+	     .val = (uint64_t)value, .access = ACCESS_WRITE);
+	/* A store clears other PEs' exclusive monitors on the granule: an event (WFE wake-up). */
+	if (m->armed_monitors) {
+		for (unsigned i = 0; i < m->npes; i++) {
+			Pe *q = &m->pe[i];
+			if (q == pe || q->monitor != (pa & ~63ull))
+				continue;
+			q->monitor = ~0ull;
+			m->armed_monitors--;
+			q->event_reg = true;
+			if (q->state == PE_SLEEPING) {
+				q->state = PE_RUNNING;
+				EMIT(m, .type = EV_WAKE, .pe = q->id, .other_pe = pe->id);
+			}
+		}
+	}
+	if (is_table_page(m, pa) || is_table_page(m, pa + (uint64_t)size - 1)) {
+		for (uint64_t w = pa & ~7ull; w < pa + (uint64_t)size; w += 8) {
+			if (pe->nst == STEP_STORES_MAX) {
+				pe->st_overflow = true;
+				break;
+			}
+			pe->st[pe->nst++] = (StepStore){ .pa = w, .old = machine_phys_read64(m, w) };
+		}
+	}
+}
+
+static void hook_intr(uc_engine *uc, uint32_t intno, void *user)
+{
+	Pe *pe = user;
+
+	pe->step_intr = true;
+	pe->intr_no = intno;
+	uc_emu_stop(uc);
+}
+
+/* --- lifecycle ---------------------------------------------------------------- */
+
+Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
+{
+	Machine *m;
+
+	if (cfg->npes < 1 || cfg->npes > MACHINE_MAX_PES) {
+		snprintf(err, errlen, "number of PEs must be 1..%d, not %u", MACHINE_MAX_PES, cfg->npes);
+		return NULL;
+	}
+	if (cfg->mem_size < (1ull << 20) || cfg->mem_size > (1ull << 40) ||
+	    (cfg->mem_size & (PAGE_SIZE - 1))) {
+		snprintf(err, errlen, "memory size must be a multiple of 4 KiB between 1 MiB and 1 TiB");
+		return NULL;
+	}
+	m = calloc(1, sizeof(*m));
+	m->cfg = *cfg;
+	if (!m->cfg.max_insns)
+		m->cfg.max_insns = DEFAULT_MAX_INSNS;
+	if (!m->cfg.quantum)
+		m->cfg.quantum = 1;
+	if (!m->cfg.mirror_regions)
+		m->cfg.mirror_regions = 128;
+	if (m->cfg.mirror_regions > 256)
+		m->cfg.mirror_regions = 256;
+	if (cfg->nsteps) {
+		m->steps = malloc(cfg->nsteps * sizeof(*m->steps));
+		memcpy(m->steps, cfg->steps, cfg->nsteps * sizeof(*m->steps));
+		m->cfg.steps = m->steps;
+	}
+	m->mem_size = cfg->mem_size;
+	m->rng = cfg->seed ? cfg->seed : 1;
+	/* Reserve the whole physical space; the host commits only touched pages. */
+	m->phys = mmap(NULL, m->mem_size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (m->phys == MAP_FAILED) {
+		snprintf(err, errlen, "cannot reserve %llu bytes of physical memory",
+			 (unsigned long long)m->mem_size);
+		free(m->steps);
+		free(m);
+		return NULL;
+	}
+	m->table_bitmap = calloc((m->mem_size >> PAGE_SHIFT) / 8 + 1, 1);
+	m->ntreg_bucket = 4096;
+	m->treg_bucket = malloc(m->ntreg_bucket * sizeof(*m->treg_bucket));
+	for (size_t i = 0; i < m->ntreg_bucket; i++)
+		m->treg_bucket[i] = -1;
+	m->npes = cfg->npes;
+	for (unsigned i = 0; i < m->npes; i++) {
+		Pe *pe = &m->pe[i];
+		pe->id = (int)i;
+		pe->m = m;
+		pe->monitor = ~0ull;
+		pe->level = cfg->level;
+		pe->midr = cfg->midr;
+		pe->state = PE_HALTED;     /* until machine_pe_init */
+		pe->fc_epoch = ~0ull;
+		pe->mr = calloc(m->cfg.mirror_regions, sizeof(*pe->mr));
+		TlbConfig tc = cfg->tlb;
+		tc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
+		tlb_init(&pe->tlb, &tc);
+		pe->tlb.on_change = mirror_invalidate;
+		pe->tlb.change_ctx = pe;
+		if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &pe->uc) != UC_ERR_OK ||
+		    uc_ctl_set_cpu_model(pe->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK) {
+			snprintf(err, errlen, "cannot create a Unicorn AArch64 engine for PE %u", i);
+			machine_free(m);
+			return NULL;
+		}
+		uc_hook_add(pe->uc, &pe->hooks[0], UC_HOOK_MEM_UNMAPPED | UC_HOOK_MEM_PROT,
+			    (void *)hook_unmapped, pe, 1, 0);
+		uc_hook_add(pe->uc, &pe->hooks[1], UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE,
+			    (void *)hook_mem, pe, 1, 0);
+		uc_hook_add(pe->uc, &pe->hooks[2], UC_HOOK_INTR, (void *)hook_intr, pe, 1, 0);
+	}
+	return m;
+}
+
+void machine_free(Machine *m)
+{
+	if (!m)
+		return;
+	for (unsigned i = 0; i < m->npes; i++) {
+		Pe *pe = &m->pe[i];
+		if (pe->uc)
+			uc_close(pe->uc);
+		tlb_fini(&pe->tlb);
+		free(pe->mr);
+		free(pe->ps);
+		free(pe->pt);
+	}
+	munmap(m->phys, m->mem_size);
+	free(m->table_bitmap);
+	free(m->treg);
+	free(m->treg_bucket);
+	free(m->faults);
+	free(m->steps);
+	free(m);
+}
+
+void machine_set_event_fn(Machine *m, EventFn fn, void *ctx)
+{
+	m->ev_fn = fn;
+	m->ev_ctx = ctx;
+}
+
+static void pe_write_pstate(Pe *pe, uint64_t pstate)
+{
+	uint32_t v = (uint32_t)pstate;
+	uc_reg_write(pe->uc, UC_ARM64_REG_PSTATE, &v);
+}
+
+bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size_t errlen)
+{
+	if (i >= m->npes) {
+		snprintf(err, errlen, "PE %u does not exist (the machine has %u)", i, m->npes);
+		return false;
+	}
+	if (init->el != 0 && init->el != 1) {
+		snprintf(err, errlen, "PE %u: exception level must be 0 or 1", i);
+		return false;
+	}
+	if (init->regs.sctlr & SCTLR_M) {
+		if (TCR_TG0(init->regs.tcr) != 0 || (TCR_TG1(init->regs.tcr) != 2 &&
+						      !(init->regs.tcr & TCR_EPD1))) {
+			snprintf(err, errlen, "PE %u: only the 4 KiB granule is modelled (TCR_EL1.TG0 = 0, TG1 = 2)", i);
+			return false;
+		}
+	}
+	Pe *pe = &m->pe[i];
+	pe->state = PE_RUNNING;
+	pe->el = init->el;
+	pe->regs = init->regs;
+	pe->vbar = init->vbar;
+	if (init->has_level)
+		pe->level = init->level;
+	if (init->has_midr)
+		pe->midr = init->midr;
+	for (int r = 0; r < 29; r++)
+		uc_reg_write(pe->uc, UC_ARM64_REG_X0 + r, &init->x[r]);
+	uc_reg_write(pe->uc, UC_ARM64_REG_X29, &init->x[29]);
+	uc_reg_write(pe->uc, UC_ARM64_REG_X30, &init->x[30]);
+	/* EL1h, or EL0t; interrupts masked. */
+	pe_write_pstate(pe, init->el ? 0x3c5 : 0x3c0);
+	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
+	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);
+	register_roots(m, &pe->regs);
+	return true;
+}
+
+/* --- exceptions ------------------------------------------------------------------ */
+
+static void add_fault_record(Machine *m, const FaultRecord *r)
+{
+	if (m->nfaults == m->cfaults) {
+		m->cfaults = m->cfaults ? m->cfaults * 2 : 16;
+		m->faults = realloc(m->faults, m->cfaults * sizeof(*m->faults));
+	}
+	m->faults[m->nfaults++] = *r;
+}
+
+static uint64_t pe_pc(Pe *pe)
+{
+	uint64_t pc;
+	uc_reg_read(pe->uc, UC_ARM64_REG_PC, &pc);
+	return pc;
+}
+
+static void pe_set_pc(Pe *pe, uint64_t pc)
+{
+	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &pc);
+}
+
+static void pe_set_el(Pe *pe, int el)
+{
+	if (pe->el != el) {
+		pe->el = el;
+		/* Permissions differ between EL0 and EL1: rebuild the mirror lazily. */
+		mirror_flush(pe);
+	}
+}
+
+/*
+ * Take a synchronous exception to EL1 (D1.10): ELR, SPSR, ESR, FAR, then
+ * PSTATE = EL1h with DAIF masked and PC = VBAR_EL1 + offset. Without a
+ * vector table the PE stops as "faulted" and the record says so.
+ */
+static void pe_take_exception(Pe *pe, uint64_t pc, uint64_t elr, uint64_t esr, uint64_t far,
+			      const FaultRecord *rec)
+{
+	Machine *m = pe->m;
+	FaultRecord r = *rec;
+
+	r.tick = m->tick;
+	r.pe = pe->id;
+	r.pc = pc;
+	r.esr = esr;
+	r.delivered = pe->vbar != 0;
+	add_fault_record(m, &r);
+	if (r.kind != FAULT_NONE)
+		EMIT(m, .type = EV_FAULT, .pe = pe->id, .pc = pc, .va = far, .fault = r.kind,
+		     .level = r.level, .access = r.access, .val = esr);
+	if (!pe->vbar) {
+		pe->state = PE_FAULTED;
+		EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .val = esr);
+		return;
+	}
+	uint32_t pstate;
+	uc_reg_read(pe->uc, UC_ARM64_REG_PSTATE, &pstate);
+	uc_arm64_cp_reg spsr = { .op0 = 3, .op1 = 0, .crn = 4, .crm = 0, .op2 = 0, .val = pstate };
+	uc_reg_write(pe->uc, UC_ARM64_REG_CP_REG, &spsr);
+	uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &elr);
+	uc_reg_write(pe->uc, UC_ARM64_REG_ESR_EL1, &esr);
+	uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &far);
+	uint64_t off = pe->el == 0 ? 0x400 : (pstate & 1) ? 0x200 : 0x000;
+	pe_write_pstate(pe, 0x3c5);
+	pe_set_el(pe, 1);
+	pe_set_pc(pe, pe->vbar + off);
+	EMIT(m, .type = EV_EXC_ENTRY, .pe = pe->id, .pc = pc, .val = esr, .va = far);
+}
+
+static void pe_take_abort(Pe *pe, uint64_t pc)
+{
+	FaultRecord r = { .kind = pe->sf_kind, .level = pe->sf_level, .va = pe->sf_va,
+			  .access = pe->sf_access, .what = "abort" };
+	uint64_t esr = fault_esr(pe->sf_kind, pe->sf_level, pe->sf_access, pe->el == 0);
+	pe_take_exception(pe, pc, pc, esr, pe->sf_va, &r);
+}
+
+static void pe_take_syscall(Pe *pe, uint64_t pc, unsigned ec, unsigned imm, const char *what, bool after)
+{
+	FaultRecord r = { .kind = FAULT_NONE, .what = what };
+	uint64_t esr = ((uint64_t)ec << 26) | (1ull << 25) | imm;
+	pe_take_exception(pe, pc, after ? pc + 4 : pc, esr, 0, &r);
+}
+
+static void pe_error(Pe *pe, const char *why)
+{
+	pe->state = PE_ERROR;
+	pe->error = why;
+	EMIT(pe->m, .type = EV_HALT, .pe = pe->id);
+}
+
+/* --- system instructions ---------------------------------------------------------- */
+
+static uint64_t pe_xreg(Pe *pe, unsigned rt)
+{
+	uint64_t v = 0;
+	if (rt < 29)
+		uc_reg_read(pe->uc, UC_ARM64_REG_X0 + (int)rt, &v);
+	else if (rt == 29)
+		uc_reg_read(pe->uc, UC_ARM64_REG_X29, &v);
+	else if (rt == 30)
+		uc_reg_read(pe->uc, UC_ARM64_REG_X30, &v);
+	return v;    /* 31 = XZR */
+}
+
+static void pe_set_xreg(Pe *pe, unsigned rt, uint64_t v)
+{
+	if (rt < 29)
+		uc_reg_write(pe->uc, UC_ARM64_REG_X0 + (int)rt, &v);
+	else if (rt == 29)
+		uc_reg_write(pe->uc, UC_ARM64_REG_X29, &v);
+	else if (rt == 30)
+		uc_reg_write(pe->uc, UC_ARM64_REG_X30, &v);
+}
+
+static void tlbi_complete_on(Machine *m, Pe *target, const PendingTlbi *p)
+{
+	TlbEntry removed[64];
+	size_t n = tlb_invalidate(&target->tlb, &p->op, m->cfg.ttl_strict, removed, 64);
+
+	if (m->ev_fn)
+		for (size_t i = 0; i < n && i < 64; i++)
+			EMIT(m, .type = EV_TLB_INVAL, .pe = target->id, .entry = &removed[i],
+			     .va = removed[i].va, .other_pe = p->issuer, .tlbi = p->op);
+	EMIT(m, .type = EV_TLBI_COMPLETE, .pe = target->id, .other_pe = p->issuer, .tlbi = p->op,
+	     .va = p->op.va, .count = (int)n);
+}
+
+static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)
+{
+	Machine *m = pe->m;
+	PendingTlbi p = { .op = *op, .issuer = pe->id, .tick = m->tick };
+	int ntargets = 0;
+
+	for (unsigned i = 0; i < m->npes; i++) {
+		Pe *q = &m->pe[i];
+		/* IS and OS reach every PE here: one Inner Shareable domain. */
+		if (op->scope == TLBI_LOCAL && q != pe)
+			continue;
+		ntargets++;
+		if (m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE) {
+			tlbi_complete_on(m, q, &p);
+			continue;
+		}
+		if (q->npt == q->cpt) {
+			q->cpt = q->cpt ? q->cpt * 2 : 8;
+			q->pt = realloc(q->pt, q->cpt * sizeof(*q->pt));
+		}
+		q->pt[q->npt++] = p;
+	}
+	EMIT(m, .type = EV_TLBI_ISSUE, .pe = pe->id, .pc = pc, .insn = insn, .tlbi = *op,
+	     .va = op->va, .count = ntargets);
+}
+
+/*
+ * DSB (D8.17.5, RYNJCP, RPSMWS): completes the TLBIs this PE issued when it
+ * covers loads and stores (not the ST or LD forms); a broadcast TLBI needs
+ * Inner or Outer Shareable or full system scope, a local one any scope.
+ * Any DSB that covers stores makes this PE's table stores visible to all
+ * walkers (RSPVBD).
+ */
+static void pe_exec_dsb(Pe *pe, unsigned crm, uint64_t pc, uint32_t insn)
+{
+	Machine *m = pe->m;
+	unsigned types = crm & 3, domain = crm >> 2;   /* types: 1 LD, 2 ST, 3 all */
+	bool full = types == 3;
+	bool stores = types == 3 || types == 2;
+	bool broadcast_ok = domain != 1;               /* not NSH */
+
+	EMIT(m, .type = EV_DSB, .pe = pe->id, .pc = pc, .insn = insn, .val = crm);
+	if (stores && pe->nps) {
+		m->pending_stores -= pe->nps;
+		pe->nps = 0;
+	}
+	if (!full)
+		return;
+	for (unsigned i = 0; i < m->npes; i++) {
+		Pe *q = &m->pe[i];
+		size_t k = 0;
+		for (size_t j = 0; j < q->npt; j++) {
+			PendingTlbi *p = &q->pt[j];
+			if (p->issuer == pe->id && (p->op.scope == TLBI_LOCAL || broadcast_ok))
+				tlbi_complete_on(m, q, p);
+			else
+				q->pt[k++] = *p;
+		}
+		q->npt = k;
+	}
+}
+
+static void pe_exec_at(Pe *pe, unsigned op2, uint64_t va)
+{
+	static const AccessType acc[4] = { ACCESS_READ, ACCESS_WRITE, ACCESS_READ, ACCESS_WRITE };
+	Xlat x;
+	uint64_t par;
+
+	pe_translate(pe, va, acc[op2 & 3], &x);
+	if (!x.fault && (pe->regs.sctlr & SCTLR_M))
+		x.fault = walk_check_access(&x.entry, acc[op2 & 3], op2 >= 2 ? 0 : 1);
+	WalkResult w = { .pa = x.pa, .leaf = x.entry, .level = x.fault ? x.level : x.entry.level };
+	par = walk_par(&w, x.fault, &pe->regs);
+	uc_arm64_cp_reg r = { .op0 = 3, .op1 = 0, .crn = 7, .crm = 4, .op2 = 0, .val = par };
+	uc_reg_write(pe->uc, UC_ARM64_REG_CP_REG, &r);
+}
+
+/* Registers the model owns: MSR writes them, MRS reads them. */
+static bool pe_sysreg(Pe *pe, unsigned key, uint64_t **slot, uint64_t *ro_val)
+{
+	*slot = NULL;
+	switch (key) {
+	case SYSREG_TTBR0_EL1: *slot = &pe->regs.ttbr0; return true;
+	case SYSREG_TTBR1_EL1: *slot = &pe->regs.ttbr1; return true;
+	case SYSREG_TCR_EL1:   *slot = &pe->regs.tcr; return true;
+	case SYSREG_SCTLR_EL1: *slot = &pe->regs.sctlr; return true;
+	case SYSREG_MAIR_EL1:  *slot = &pe->regs.mair; return true;
+	case SYSREG_VBAR_EL1:  *slot = &pe->vbar; return true;
+	case SYSREG_MIDR_EL1:  *ro_val = pe->midr; return true;
+	case SYSREG_MPIDR_EL1: *ro_val = (1ull << 31) | (uint64_t)pe->id; return true;
+	case SYSREG_ID_AA64MMFR2_EL1:
+		/* Unicorn's MAX reads 0x11: keep its other fields, set BBM[55:52]. */
+		*ro_val = 0x11 | ((uint64_t)bbm_level_id_field(pe->level) << 52);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Execute the instruction at @pc ourselves when the model owns it. Returns
+ * true when it was handled (PC already moved), false to let Unicorn run it.
+ */
+static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
+{
+	Machine *m = pe->m;
+	SysInsn s;
+
+	if (!sysinsn_decode(insn, &s))
+		return false;
+	switch (s.kind) {
+	case SYS_DSB:
+		pe_exec_dsb(pe, s.crm, pc, insn);
+		break;
+	case SYS_DMB:
+	case SYS_NOP:
+		break;
+	case SYS_ISB:
+		EMIT(m, .type = EV_ISB, .pe = pe->id, .pc = pc, .insn = insn);
+		break;
+	case SYS_SEV:
+		for (unsigned i = 0; i < m->npes; i++) {
+			Pe *q = &m->pe[i];
+			q->event_reg = true;
+			if (q->state == PE_SLEEPING) {
+				q->state = PE_RUNNING;
+				EMIT(m, .type = EV_WAKE, .pe = q->id, .other_pe = pe->id);
+			}
+		}
+		break;
+	case SYS_SEVL:
+		pe->event_reg = true;
+		break;
+	case SYS_WFE:
+	case SYS_WFI:
+		/* WFE: sleep unless the event register is set (D1.6.1). WFI waits for an event too. */
+		if (pe->event_reg) {
+			pe->event_reg = false;
+		} else {
+			pe->state = PE_SLEEPING;
+			EMIT(m, .type = EV_WFE_SLEEP, .pe = pe->id, .pc = pc, .insn = insn);
+		}
+		break;
+	case SYS_HLT:
+		if (s.imm == 0) {
+			pe->state = PE_HALTED;
+			EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .insn = insn);
+			return true;
+		}
+		pe_take_syscall(pe, pc, 0x00, 0, "undefined", false);
+		return true;
+	case SYS_SVC:
+		pe_take_syscall(pe, pc, 0x15, s.imm, "svc", true);
+		return true;
+	case SYS_HVC:
+	case SYS_SMC:
+		/* No EL2 or EL3 in this machine: UNDEFINED (EC 0). */
+		pe_take_syscall(pe, pc, 0x00, 0, s.kind == SYS_HVC ? "hvc" : "smc", false);
+		return true;
+	case SYS_BRK:
+		pe_take_syscall(pe, pc, 0x3c, s.imm, "brk", false);
+		return true;
+	case SYS_TLBI: {
+		TlbiOp op;
+		if (!tlbi_decode(s.op1, s.crn, s.crm, s.op2, pe_xreg(pe, s.rt), &op))
+			return false;
+		pe_exec_tlbi(pe, &op, pc, insn);
+		break;
+	}
+	case SYS_AT:
+		pe_exec_at(pe, s.op2, pe_xreg(pe, s.rt));
+		break;
+	case SYS_DC_IC:
+		/* Caches are not modelled: cache maintenance does nothing. */
+		break;
+	case SYS_MSR:
+	case SYS_MRS: {
+		uint64_t *slot, ro = 0;
+		if (!pe_sysreg(pe, s.sysreg, &slot, &ro))
+			return false;
+		if (s.kind == SYS_MRS) {
+			pe_set_xreg(pe, s.rt, slot ? *slot : ro);
+			break;
+		}
+		if (!slot)
+			return false;     /* a write to a read-only register: UNDEFINED */
+		uint64_t v = pe_xreg(pe, s.rt);
+		if (slot == &pe->regs.sctlr || slot == &pe->regs.ttbr0 || slot == &pe->regs.ttbr1 ||
+		    slot == &pe->regs.tcr) {
+			*slot = v;
+			/* The ASID, the tables or the regime changed: the mirror no longer holds. */
+			mirror_flush(pe);
+			register_roots(m, &pe->regs);
+		} else {
+			*slot = v;
+		}
+		break;
+	}
+	}
+	pe_set_pc(pe, pc + 4);
+	return true;
+}
+
+/* --- table stores ------------------------------------------------------------------ */
+
+static void spec_fill_va(Machine *m, Pe *q, uint64_t va)
+{
+	WalkResult w;
+
+	walk_translate(&q->regs, va, walk_read, &(WalkCtx){ m, q, true }, NULL, &w);
+	if (w.fault) {
+		/* A table descriptor may still be cached (walk cache) even if the leaf faults. */
+		pe_fill_walk_cache(q, &w);
+		return;
+	}
+	pe_fill_walk_cache(q, &w);
+	if ((w.leaf.desc & DESC_AF) && !(w.nt && q->level == BBM_L1))
+		pe_tlb_fill(q, &w.leaf, true);
+}
+
+/*
+ * SPEC_FILL_ADVERSARIAL: any valid descriptor reachable from a PE's TTBRs may
+ * be cached at any time (ARM-TLBALLOC), so cache the new one at once on every
+ * PE that can reach it; a new table is followed one level down.
+ */
+static void spec_fill_after_store(Machine *m, uint64_t pa, uint64_t val)
+{
+	uint64_t page = pa & ~(PAGE_SIZE - 1);
+	size_t b = treg_hash(m, page);
+
+	for (int32_t i = m->treg_bucket[b]; i >= 0; i = m->treg[i].next) {
+		TableReg r = m->treg[i];
+		if (r.page != page)
+			continue;
+		uint64_t size = desc_level_size(r.level);
+		uint64_t va = r.va_base + ((pa - page) >> 3) * size;
+		for (unsigned k = 0; k < m->npes; k++) {
+			Pe *q = &m->pe[k];
+			if (q->state == PE_HALTED || q->state == PE_FAULTED || !(q->regs.sctlr & SCTLR_M))
+				continue;
+			int t = walk_select_ttbr(&q->regs, va);
+			if (t < 0 || ttbr_root(&q->regs, t) != r.root)
+				continue;
+			if (desc_kind(val, r.level) == DESC_KIND_TABLE && r.level < 3) {
+				uint64_t sub = desc_level_size(r.level + 1);
+				for (unsigned j = 0; j < 512; j++)
+					spec_fill_va(m, q, va + j * sub);
+			} else {
+				spec_fill_va(m, q, va);
+			}
+		}
+	}
+}
+
+/* Find the level and VA of a descriptor from the table registry (-1 if unknown). */
+static int desc_locate(Machine *m, uint64_t pa, uint64_t *va, uint64_t *root)
+{
+	uint64_t page = pa & ~(PAGE_SIZE - 1);
+	for (int32_t i = m->treg_bucket[treg_hash(m, page)]; i >= 0; i = m->treg[i].next)
+		if (m->treg[i].page == page) {
+			*va = m->treg[i].va_base + ((pa - page) >> 3) * desc_level_size(m->treg[i].level);
+			*root = m->treg[i].root;
+			return m->treg[i].level;
+		}
+	return -1;
+}
+
+static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
+{
+	Machine *m = pe->m;
+
+	for (unsigned i = 0; i < pe->nst; i++) {
+		StepStore *s = &pe->st[i];
+		uint64_t val = machine_phys_read64(m, s->pa);
+		if (val == s->old)
+			continue;
+		uint64_t va = 0, root = 0;
+		int level = desc_locate(m, s->pa, &va, &root);
+		EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
+		     .old = s->old, .val = val, .level = level, .va = va);
+		if (m->cfg.walk_vis == WALK_VIS_AT_DSB) {
+			if (pe->nps == pe->cps) {
+				pe->cps = pe->cps ? pe->cps * 2 : 16;
+				pe->ps = realloc(pe->ps, pe->cps * sizeof(*pe->ps));
+			}
+			pe->ps[pe->nps++] = (PendingStore){ .pa = s->pa, .old = s->old, .val = val,
+							    .tick = m->tick };
+			m->pending_stores++;
+		}
+		if (level >= 0 && level < 3 && desc_kind(val, level) == DESC_KIND_TABLE)
+			table_register(m, val & DESC_OA_MASK, level + 1, va, root);
+		if (m->cfg.spec_fill == SPEC_FILL_ADVERSARIAL && level >= 0)
+			spec_fill_after_store(m, s->pa, val);
+	}
+	pe->nst = 0;
+}
+
+/* --- the step ---------------------------------------------------------------------- */
+
+/* Translate and read the instruction at @pc; false when the fetch faulted. */
+static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn)
+{
+	Machine *m = pe->m;
+	uint64_t page = pc & ~(PAGE_SIZE - 1);
+
+	if (pe->fc_va != page || pe->fc_epoch != pe->mirror_epoch || !pe->fc_host) {
+		uint64_t pa;
+		if (!pe_access(pe, pc, ACCESS_FETCH, &pa))
+			return false;
+		pe->fc_va = page;
+		pe->fc_host = m->phys + (pa & ~(PAGE_SIZE - 1));
+		/* An uncached (nT) translation must not be reused. */
+		pe->fc_epoch = pe->unmap_after_step ? ~0ull : pe->mirror_epoch;
+	}
+	memcpy(insn, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
+	return true;
+}
+
+static void pe_step(Pe *pe)
+{
+	Machine *m = pe->m;
+	uint64_t pc = pe_pc(pe);
+	uint32_t insn = 0;
+
+	pe->step_fault = false;
+	pe->step_intr = false;
+	pe->nst = 0;
+	pe->st_overflow = false;
+	if (pc & 3) {
+		/* PC alignment fault (EC 0x22). */
+		FaultRecord r = { .kind = FAULT_NONE, .va = pc, .what = "pc-alignment" };
+		pe_take_exception(pe, pc, pc, (0x22ull << 26) | (1ull << 25), pc, &r);
+		goto done;
+	}
+	if (!pe_fetch(pe, pc, &insn)) {
+		pe_take_abort(pe, pc);
+		goto done;
+	}
+	if (m->ev_fn)
+		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = insn);
+	if (pe_exec_system(pe, pc, insn))
+		goto done;
+	pe->step_ldx = sysinsn_is_load_exclusive(insn);
+	bool eret = insn == 0xd69f03e0;
+	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, 1);
+	if (pe->nst)
+		pe_commit_table_stores(pe, pc, insn);
+	if (pe->step_fault) {
+		pe_take_abort(pe, pc);
+	} else if (pe->step_intr) {
+		/* Unicorn raised an exception itself: undefined instruction, alignment, ... */
+		uint64_t upc = pe_pc(pe);
+		const char *what = pe->intr_no == 1 ? "undefined" : pe->intr_no == 4 ? "data-abort" : "exception";
+		FaultRecord r = { .kind = FAULT_NONE, .what = what };
+		uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
+		pe_take_exception(pe, pc, upc == pc + 4 && pe->intr_no != 1 ? pc : pc, esr, 0, &r);
+	} else if (e != UC_ERR_OK) {
+		pe_error(pe, uc_strerror(e));
+	} else if (eret) {
+		uint32_t pstate;
+		uc_reg_read(pe->uc, UC_ARM64_REG_PSTATE, &pstate);
+		pe_set_el(pe, (pstate >> 2) & 3);
+		EMIT(m, .type = EV_EXC_RETURN, .pe = pe->id, .pc = pc, .insn = insn);
+	}
+	if (pe->unmap_after_step) {
+		pe->unmap_after_step = false;
+		mirror_invalidate(pe, pe->temp_va, pe->temp_size);
+	}
+done:
+	pe->insns++;
+	m->tick++;
+}
+
+static bool pe_runnable(const Pe *pe)
+{
+	return pe->state == PE_RUNNING;
+}
+
+static uint64_t machine_rand(Machine *m)
+{
+	m->rng ^= m->rng << 13;
+	m->rng ^= m->rng >> 7;
+	m->rng ^= m->rng << 17;
+	return m->rng;
+}
+
+RunEnd machine_run(Machine *m)
+{
+	unsigned cur = 0;
+	size_t list_pos = 0;
+
+	for (;;) {
+		bool alive = false, any_runnable = false;
+		for (unsigned i = 0; i < m->npes; i++) {
+			if (m->pe[i].state == PE_RUNNING || m->pe[i].state == PE_SLEEPING)
+				alive = true;
+			if (pe_runnable(&m->pe[i]))
+				any_runnable = true;
+		}
+		if (!alive)
+			return RUN_ALL_HALTED;
+		if (!any_runnable)
+			return RUN_DEADLOCK;
+		if (m->tick >= m->cfg.max_insns)
+			return RUN_LIMIT;
+
+		uint64_t count = m->cfg.quantum;
+		Pe *pe;
+		switch (m->cfg.sched) {
+		case SCHED_LIST: {
+			const SchedStep *s = &m->cfg.steps[list_pos];
+			list_pos = (list_pos + 1) % m->cfg.nsteps;
+			if ((unsigned)s->pe >= m->npes || !pe_runnable(&m->pe[s->pe])) {
+				/* A step for a PE that cannot run: give the turn to the next runnable one. */
+				while (!pe_runnable(&m->pe[cur % m->npes]))
+					cur++;
+				pe = &m->pe[cur++ % m->npes];
+				count = 1;
+			} else {
+				pe = &m->pe[s->pe];
+				count = s->count ? s->count : 1;
+			}
+			break;
+		}
+		case SCHED_RANDOM: {
+			unsigned k = (unsigned)(machine_rand(m) % m->npes);
+			while (!pe_runnable(&m->pe[k]))
+				k = (k + 1) % m->npes;
+			pe = &m->pe[k];
+			break;
+		}
+		default:
+			while (!pe_runnable(&m->pe[cur % m->npes]))
+				cur++;
+			pe = &m->pe[cur++ % m->npes];
+			break;
+		}
+		for (uint64_t i = 0; i < count && pe_runnable(pe) && m->tick < m->cfg.max_insns; i++)
+			pe_step(pe);
+	}
+}
+
+/* --- accessors ----------------------------------------------------------------------- */
+
+uint64_t machine_tick(const Machine *m) { return m->tick; }
+unsigned machine_npes(const Machine *m) { return m->npes; }
+PeState machine_pe_state(const Machine *m, unsigned i) { return m->pe[i].state; }
+uint64_t machine_pe_insns(const Machine *m, unsigned i) { return m->pe[i].insns; }
+uint64_t machine_pe_pc(Machine *m, unsigned i) { return pe_pc(&m->pe[i]); }
+BbmLevel machine_pe_level(const Machine *m, unsigned i) { return m->pe[i].level; }
+Tlb *machine_pe_tlb(Machine *m, unsigned i) { return &m->pe[i].tlb; }
+const char *machine_pe_error(const Machine *m, unsigned i) { return m->pe[i].error; }
+size_t machine_pe_pending_tlbis(const Machine *m, unsigned i) { return m->pe[i].npt; }
+
+uint64_t machine_pe_x(Machine *m, unsigned i, unsigned reg)
+{
+	uint64_t v = 0;
+	if (reg == 31)
+		uc_reg_read(m->pe[i].uc, UC_ARM64_REG_SP, &v);
+	else
+		v = pe_xreg(&m->pe[i], reg);
+	return v;
+}
+
+unsigned machine_pe_mirror_regions(const Machine *m, unsigned i, unsigned *peak)
+{
+	if (peak)
+		*peak = m->pe[i].mr_peak;
+	return m->pe[i].nmr;
+}
+
+size_t machine_faults(const Machine *m, const FaultRecord **out)
+{
+	*out = m->faults;
+	return m->nfaults;
+}

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* machine_priv.h - the machine internals, shared by the files in sim/ only. */
+#ifndef BBMSIM_MACHINE_PRIV_H
+#define BBMSIM_MACHINE_PRIV_H
+
+#include <unicorn/unicorn.h>
+#include "bbmsim/machine.h"
+
+/* One Unicorn region mirroring a run of VA pages onto physical memory. */
+typedef struct MirrorRegion {
+	uint64_t va, pa, size;
+	uint64_t stamp;          /* for FIFO eviction */
+} MirrorRegion;
+
+/* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
+typedef struct PendingStore {
+	uint64_t pa, old, val, tick;
+} PendingStore;
+
+/* A TLBI issued and not yet completed on its target. */
+typedef struct PendingTlbi {
+	TlbiOp op;
+	int issuer;
+	uint64_t tick;
+} PendingTlbi;
+
+/* A store seen by the write hook in this step, to a table page. */
+typedef struct StepStore {
+	uint64_t pa, old;
+} StepStore;
+
+#define STEP_STORES_MAX 16
+
+typedef struct Pe {
+	int id;
+	uc_engine *uc;
+	uc_hook hooks[4];
+	struct Machine *m;
+	PeState state;
+	const char *error;
+	uint64_t insns;
+	int el;
+	WalkRegs regs;
+	uint64_t vbar;
+	uint64_t midr;
+	BbmLevel level;
+	Tlb tlb;
+
+	MirrorRegion *mr;
+	unsigned nmr, mr_peak;
+	uint64_t mr_stamp;
+	uint64_t mirror_epoch;       /* bumped when a region goes away */
+	unsigned last_mr;            /* hook fast path */
+	bool unmap_after_step;       /* an uncached (nT) translation was mirrored */
+	uint64_t temp_va, temp_size;
+
+	/* Instruction fetch cache. */
+	uint64_t fc_va, fc_epoch;
+	uint8_t *fc_host;
+
+	/* Per-step state. */
+	StepStore st[STEP_STORES_MAX];
+	unsigned nst;
+	bool st_overflow;
+	bool step_ldx;               /* the instruction is a load-exclusive */
+	bool step_fault;             /* the model raised a fault during the step */
+	FaultKind sf_kind;
+	int sf_level;
+	uint64_t sf_va;
+	AccessType sf_access;
+	bool step_intr;
+	uint32_t intr_no;
+
+	uint64_t monitor;            /* exclusive monitor granule PA, ~0 = clear */
+	bool event_reg;
+
+	PendingStore *ps;
+	size_t nps, cps;
+	PendingTlbi *pt;             /* TLBIs targeting this PE */
+	size_t npt, cpt;
+} Pe;
+
+/* Registration of a page as a translation table at a level, for a VA base. */
+typedef struct TableReg {
+	uint64_t page;               /* PA of the table page */
+	uint64_t va_base;            /* first VA the table translates */
+	uint64_t root;               /* PA of the level-0 (start level) table */
+	int level;
+	int32_t next;
+} TableReg;
+
+struct Machine {
+	MachineConfig cfg;
+	SchedStep *steps;
+	uint8_t *phys;               /* mem_size bytes, MAP_NORESERVE */
+	uint64_t mem_size;
+	uint8_t *table_bitmap;       /* one bit per physical page */
+	TableReg *treg;
+	size_t ntreg, ctreg;
+	int32_t *treg_bucket;
+	size_t ntreg_bucket;
+	Pe pe[MACHINE_MAX_PES];
+	unsigned npes;
+	uint64_t tick;
+	uint64_t rng;
+	size_t pending_stores;       /* total over PEs */
+	unsigned armed_monitors;
+	EventFn ev_fn;
+	void *ev_ctx;
+	FaultRecord *faults;
+	size_t nfaults, cfaults;
+};
+
+#endif
