@@ -58,7 +58,7 @@ const char *event_type_name(EventType t)
 		[EV_TLBI_COMPLETE] = "tlbi-complete", [EV_DSB] = "dsb", [EV_ISB] = "isb",
 		[EV_DESC_WRITE] = "desc-write", [EV_EXC_ENTRY] = "exc-entry",
 		[EV_EXC_RETURN] = "exc-return", [EV_FAULT] = "fault", [EV_WFE_SLEEP] = "wfe-sleep",
-		[EV_WAKE] = "wake", [EV_HALT] = "halt",
+		[EV_WAKE] = "wake", [EV_HALT] = "halt", [EV_SYSREG] = "sysreg",
 	};
 	return names[t];
 }
@@ -1051,6 +1051,8 @@ static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
 		if (!slot)
 			return false;     /* a write to a read-only register: UNDEFINED */
 		uint64_t v = pe_xreg(pe, s.rt);
+		EMIT(m, .type = EV_SYSREG, .pe = pe->id, .pc = pc, .insn = insn, .val = v,
+		     .count = (int)s.sysreg);
 		if (slot == &pe->regs.sctlr || slot == &pe->regs.ttbr0 || slot == &pe->regs.ttbr1 ||
 		    slot == &pe->regs.tcr) {
 			*slot = v;

@@ -32,6 +32,7 @@ typedef enum EventType {
 	EV_WFE_SLEEP,
 	EV_WAKE,
 	EV_HALT,
+	EV_SYSREG,          /* MSR to a translation register: count = SYSREG_KEY, val */
 	EV_COUNT,
 } EventType;
 
