@@ -862,7 +862,7 @@ static void tlbi_complete_on(Machine *m, Pe *target, const PendingTlbi *p)
 			EMIT(m, .type = EV_TLB_INVAL, .pe = target->id, .entry = &removed[i],
 			     .va = removed[i].va, .other_pe = p->issuer, .tlbi = p->op);
 	EMIT(m, .type = EV_TLBI_COMPLETE, .pe = target->id, .other_pe = p->issuer, .tlbi = p->op,
-	     .va = p->op.va, .count = (int)n);
+	     .va = p->op.va, .count = (int)n, .old = p->tick);
 }
 
 static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)

@@ -83,6 +83,9 @@ Analysis *analysis_new(const AnalysisPe *pes, unsigned npes, const BbmKnobs *kno
 		       AnalysisReadFn rd, void *rd_ctx);
 void analysis_free(Analysis *a);
 
+/* Mirror MachineConfig.ttl_strict (default true). */
+void analysis_set_ttl_strict(Analysis *a, bool strict);
+
 /* Feed one machine event (use as, or from, the machine's EventFn). */
 void analysis_event(void *a, const Event *ev);
 

@@ -22,7 +22,7 @@ typedef enum EventType {
 	EV_TLB_EVICT,       /* entry */
 	EV_TLB_INVAL,       /* entry removed by a completed TLBI */
 	EV_TLBI_ISSUE,      /* tlbi; count = targets */
-	EV_TLBI_COMPLETE,   /* tlbi, target PE in pe, issuer in other_pe */
+	EV_TLBI_COMPLETE,   /* tlbi, target PE in pe, issuer in other_pe, old = issue tick */
 	EV_DSB,             /* insn */
 	EV_ISB,
 	EV_DESC_WRITE,      /* pa, old, val = new, level (-1 unknown), va */

@@ -1,0 +1,688 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * analysis.c - break-before-make hazard analysis over the event stream.
+ *
+ * The analysis asks what each PE *could* do, not what the execution chose:
+ *
+ *  - A PE may hold any valid, cacheable translation reachable from its
+ *    TTBRs at any time (ARM-TLBALLOC). Current translations are implicitly
+ *    "may hold"; what the analysis tracks per PE is the set of *stale*
+ *    translations: ones whose descriptor was overwritten while the PE could
+ *    reach it (or still held entries from its tree, see "taint").
+ *  - A stale translation is dropped only when a TLBI covering it completes
+ *    on the PE, and only if the store that replaced it was guaranteed
+ *    visible to walkers (its PE's DSB, RSPVBD) before the TLBI was issued;
+ *    otherwise the walker may have refilled it in between (scenario S5).
+ *  - Translation-fault window: the PE reaches a descriptor that is invalid
+ *    (or an nT block at level 1 under the fault knob). It opens at the
+ *    store and closes when a valid descriptor is guaranteed visible (the
+ *    storing PE's DSB after the make), or when the PE stops reaching it.
+ *  - TLB-conflict window: a stale translation overlaps a current cacheable
+ *    one that differs from it. If they differ only in size (RPVTFW), the
+ *    severity depends on the PE's level: violation at 0 and 1, abort
+ *    possible at 2 (IHYQMB), benign at 2-noabort. A difference in output
+ *    address, memory type or shareability, or nG 1 -> 0, needs BBM at every
+ *    level (RWHZWS): violation.
+ *  - Stale window: the difference is one that needs no BBM but does need a
+ *    TLBI (permissions, AF, nG 0 -> 1; RGPPYH). Benign if a TLBI closed it
+ *    before the PE touched the range; a violation if the PE accessed the
+ *    range through it or it was never closed.
+ *  - Taint: after a PE moves its TTBR away from a tree, it may still hold
+ *    that tree's entries until a TLBI VMALLE1/ASIDE1 completes on it.
+ *
+ * Simplifications (named in docs/semantics.md): ASIDs are not tracked (a
+ * TLBI by VA or ASID is assumed to match the PE's entries); a table whose
+ * subtree has more than ANALYSIS_MAX_SUBTREE valid leaves is treated as one
+ * stale range; stage 2 and VMIDs are not modelled.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "bbmsim/analysis.h"
+#include "bbmsim/sysinsn.h"
+
+#define ANALYSIS_MAX_SUBTREE 4096
+#define NOT_YET (~0ull)
+
+typedef struct Stale {
+	uint64_t va;
+	unsigned size_log2;
+	uint64_t oa;            /* output address of va (leaf) */
+	uint64_t desc, desc_pa;
+	int level;
+	bool leaf;              /* false: a walk-cache (table) entry */
+	int storer;
+	uint64_t visible_tick;  /* when the replacing store became visible to walks */
+	long win;               /* conflict or stale window, -1 */
+} Stale;
+
+typedef struct FaultOpen {
+	uint64_t desc_pa;
+	long win;
+	int close_storer;       /* -1, or the PE whose DSB makes the new valid value visible */
+} FaultOpen;
+
+typedef struct PeState_ {
+	WalkRegs regs;
+	BbmLevel level;
+	bool active;
+	Stale *st;
+	size_t nst, cst;
+	FaultOpen *fo;
+	size_t nfo, cfo;
+	uint64_t taint[8];      /* TTBR values (roots) left behind */
+	unsigned ntaint;
+	long *open;             /* indices of this PE's open windows */
+	size_t nopen, copen;
+} PeA;
+
+typedef struct TlbiTrack {
+	int issuer;
+	uint64_t tick, pc;
+	TlbiOp op;
+	int remaining;
+} TlbiTrack;
+
+struct Analysis {
+	PeA pe[64];
+	unsigned npes;
+	BbmKnobs knobs;
+	bool ttl_strict;
+	AnalysisReadFn rd;
+	void *rd_ctx;
+	Window *w;
+	size_t nw, cw;
+	Violation *v;
+	size_t nv, cv;
+	TlbiTrack *tt;
+	size_t ntt, ctt;
+	uint64_t now;
+	bool finished;
+};
+
+#define GROW(arr, n, cap)                                                  \
+	do {                                                               \
+		if ((n) == (cap)) {                                        \
+			(cap) = (cap) ? (cap) * 2 : 16;                    \
+			(arr) = realloc((arr), (cap) * sizeof(*(arr)));    \
+		}                                                          \
+	} while (0)
+
+const char *window_kind_name(WindowKind k)
+{
+	static const char *const n[] = { "translation-fault", "tlb-conflict", "stale" };
+	return n[k];
+}
+
+const char *severity_name(Severity s)
+{
+	static const char *const n[] = { "benign", "fault-possible", "abort-possible", "violation" };
+	return n[s];
+}
+
+bool window_kind_parse(const char *s, WindowKind *k)
+{
+	for (int i = 0; i < WIN_KIND_COUNT; i++)
+		if (!strcmp(s, window_kind_name((WindowKind)i))) {
+			*k = (WindowKind)i;
+			return true;
+		}
+	return false;
+}
+
+bool severity_parse(const char *s, Severity *out)
+{
+	for (int i = 0; i < SEV_COUNT; i++)
+		if (!strcmp(s, severity_name((Severity)i))) {
+			*out = (Severity)i;
+			return true;
+		}
+	return false;
+}
+
+Analysis *analysis_new(const AnalysisPe *pes, unsigned npes, const BbmKnobs *knobs,
+		       AnalysisReadFn rd, void *rd_ctx)
+{
+	Analysis *a = calloc(1, sizeof(*a));
+
+	a->npes = npes > 64 ? 64 : npes;
+	for (unsigned i = 0; i < a->npes; i++) {
+		a->pe[i].regs = pes[i].regs;
+		a->pe[i].level = pes[i].level;
+		a->pe[i].active = pes[i].active;
+	}
+	a->knobs = *knobs;
+	a->ttl_strict = true;
+	a->rd = rd;
+	a->rd_ctx = rd_ctx;
+	return a;
+}
+
+void analysis_set_ttl_strict(Analysis *a, bool strict)
+{
+	a->ttl_strict = strict;
+}
+
+void analysis_free(Analysis *a)
+{
+	if (!a)
+		return;
+	for (unsigned i = 0; i < a->npes; i++) {
+		free(a->pe[i].st);
+		free(a->pe[i].fo);
+		free(a->pe[i].open);
+	}
+	free(a->w);
+	free(a->v);
+	free(a->tt);
+	free(a);
+}
+
+size_t analysis_windows(const Analysis *a, const Window **out)
+{
+	*out = a->w;
+	return a->nw;
+}
+
+size_t analysis_violations(const Analysis *a, const Violation **out)
+{
+	*out = a->v;
+	return a->nv;
+}
+
+size_t analysis_count(const Analysis *a, int kind, int severity, int pe)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->nw; i++)
+		if ((kind < 0 || (int)a->w[i].kind == kind) &&
+		    (severity < 0 || (int)a->w[i].severity == severity) &&
+		    (pe < 0 || a->w[i].pe == pe))
+			n++;
+	return n;
+}
+
+static void add_violation(Analysis *a, int pe, uint64_t pc, const char *rule, const char *what)
+{
+	GROW(a->v, a->nv, a->cv);
+	Violation *v = &a->v[a->nv++];
+	v->tick = a->now;
+	v->pe = pe;
+	v->pc = pc;
+	snprintf(v->rule, sizeof(v->rule), "%s", rule);
+	snprintf(v->what, sizeof(v->what), "%s", what);
+}
+
+static long open_window(Analysis *a, WindowKind k, Severity s, int pe, uint64_t va, uint64_t size,
+			const WindowCause *cause, const char *why)
+{
+	GROW(a->w, a->nw, a->cw);
+	Window *w = &a->w[a->nw];
+	memset(w, 0, sizeof(*w));
+	w->kind = k;
+	w->severity = s;
+	w->pe = pe;
+	w->va = va;
+	w->size = size;
+	w->open_tick = a->now;
+	w->close_tick = NOT_YET;
+	w->cause = *cause;
+	snprintf(w->why, sizeof(w->why), "%s", why);
+	PeA *p = &a->pe[pe];
+	GROW(p->open, p->nopen, p->copen);
+	p->open[p->nopen++] = (long)a->nw;
+	return (long)a->nw++;
+}
+
+static void close_window(Analysis *a, long idx, const char *by)
+{
+	Window *w = &a->w[idx];
+	PeA *p = &a->pe[w->pe];
+
+	if (w->close_tick != NOT_YET)
+		return;
+	w->close_tick = a->now;
+	snprintf(w->closed_by, sizeof(w->closed_by), "%s", by);
+	for (size_t i = 0; i < p->nopen; i++)
+		if (p->open[i] == idx) {
+			p->open[i] = p->open[--p->nopen];
+			break;
+		}
+}
+
+/* --- walking the current tables -------------------------------------------- */
+
+static uint64_t an_read(void *ctx, uint64_t pa, int level)
+{
+	Analysis *a = ctx;
+	(void)level;
+	return a->rd(a->rd_ctx, pa);
+}
+
+/* Does PE @p's walk for @va (from its current registers, or @regs) read @desc_pa at @level? */
+static bool reaches_with(Analysis *a, const WalkRegs *r, uint64_t va, uint64_t desc_pa, int level)
+{
+	WalkResult w;
+
+	if (!(r->sctlr & SCTLR_M))
+		return false;
+	walk_translate(r, va, an_read, a, NULL, &w);
+	for (int i = 0; i < w.nsteps; i++)
+		if (w.step[i].pa == desc_pa && w.step[i].level == level)
+			return true;
+	return false;
+}
+
+static bool may_hold_tree(Analysis *a, PeA *p, uint64_t va, uint64_t desc_pa, int level)
+{
+	if (reaches_with(a, &p->regs, va, desc_pa, level))
+		return true;
+	for (unsigned i = 0; i < p->ntaint; i++) {
+		WalkRegs r = p->regs;
+		r.sctlr |= SCTLR_M;
+		r.ttbr0 = r.ttbr1 = p->taint[i];
+		if (reaches_with(a, &r, va, desc_pa, level))
+			return true;
+	}
+	return false;
+}
+
+/* Would PE @p cache this leaf descriptor? (never faulting ones, ARM-TLBALLOC; nT at level 1, RMRRPW) */
+static bool cacheable(const PeA *p, uint64_t desc, int level)
+{
+	DescKind k = desc_kind(desc, level);
+	if (k != DESC_KIND_BLOCK && k != DESC_KIND_PAGE)
+		return false;
+	if (!(desc & DESC_AF))
+		return false;
+	return !(k == DESC_KIND_BLOCK && (desc & DESC_NT) && p->level == BBM_L1);
+}
+
+typedef struct Leaf {
+	uint64_t va, oa, desc, desc_pa;
+	unsigned size_log2;
+	int level;
+} Leaf;
+
+typedef struct LeafList {
+	Leaf *l;
+	size_t n, cap;
+	bool truncated;
+} LeafList;
+
+static void leaf_of(uint64_t desc, uint64_t desc_pa, int level, uint64_t va, Leaf *out)
+{
+	unsigned s = 12 + 9 * (3 - level) + ((desc & DESC_CONT) ? 4 : 0);
+	uint64_t size = desc_level_size(level);
+	uint64_t span = 1ull << s;
+	out->va = va & ~(span - 1);
+	out->oa = (desc & DESC_OA_MASK & ~(size - 1)) - ((va & (span - 1)) & ~(size - 1));
+	out->desc = desc;
+	out->desc_pa = desc_pa;
+	out->size_log2 = s;
+	out->level = level;
+}
+
+/* Collect the leaves under descriptor @desc (at @level, translating from @va). */
+static void collect_leaves(Analysis *a, uint64_t desc, uint64_t desc_pa, int level, uint64_t va,
+			   LeafList *out)
+{
+	DescKind k = desc_kind(desc, level);
+
+	if (k == DESC_KIND_BLOCK || k == DESC_KIND_PAGE) {
+		if (out->n >= ANALYSIS_MAX_SUBTREE) {
+			out->truncated = true;
+			return;
+		}
+		GROW(out->l, out->n, out->cap);
+		leaf_of(desc, desc_pa, level, va, &out->l[out->n++]);
+		return;
+	}
+	if (k != DESC_KIND_TABLE || level >= 3)
+		return;
+	uint64_t table = desc & DESC_OA_MASK, sub = desc_level_size(level + 1);
+	for (unsigned i = 0; i < 512 && !out->truncated; i++) {
+		uint64_t pa = table + i * 8;
+		collect_leaves(a, a->rd(a->rd_ctx, pa), pa, level + 1, va + i * sub, out);
+	}
+}
+
+/* --- comparing translations -------------------------------------------------- */
+
+#define BEYOND_SIZE_ATTRS ((7ull << 2) | (3ull << 8) | DESC_NS)
+#define PERM_BITS (DESC_AP1 | DESC_AP2 | DESC_PXN | DESC_UXN | DESC_AF | DESC_DBM)
+
+typedef enum Diff {
+	DIFF_NONE,
+	DIFF_PERMS,       /* permissions, AF, nG 0 -> 1: TLBI needed, no BBM */
+	DIFF_SIZE,        /* size (and possibly permissions) only */
+	DIFF_BEYOND,      /* OA, memory type, shareability, nG 1 -> 0 */
+} Diff;
+
+static Diff diff_of(const Stale *s, const Leaf *c, char *why, size_t len)
+{
+	uint64_t va = s->va > c->va ? s->va : c->va;     /* a VA both translate */
+	uint64_t oa_s = s->oa + (va - s->va), oa_c = c->oa + (va - c->va);
+
+	if (oa_s != oa_c) {
+		snprintf(why, len, "output address 0x%llx -> 0x%llx", (unsigned long long)oa_s,
+			 (unsigned long long)oa_c);
+		return DIFF_BEYOND;
+	}
+	if ((s->desc ^ c->desc) & BEYOND_SIZE_ATTRS) {
+		snprintf(why, len, "memory type or shareability");
+		return DIFF_BEYOND;
+	}
+	if ((s->desc & DESC_NG) && !(c->desc & DESC_NG)) {
+		snprintf(why, len, "nG -> G (a global entry over non-global ones)");
+		return DIFF_BEYOND;
+	}
+	if (s->size_log2 != c->size_log2) {
+		snprintf(why, len, "size %lluK -> %lluK", (unsigned long long)(1ull << s->size_log2) >> 10,
+			 (unsigned long long)(1ull << c->size_log2) >> 10);
+		return DIFF_SIZE;
+	}
+	if ((s->desc ^ c->desc) & (PERM_BITS | DESC_NG)) {
+		snprintf(why, len, "permissions or nG");
+		return DIFF_PERMS;
+	}
+	return DIFF_NONE;
+}
+
+static Severity size_severity(BbmLevel l)
+{
+	/* RKFLJB: level 2 may change size without BBM but may still abort (IHYQMB). */
+	switch (l) {
+	case BBM_L2: return SEV_ABORT_POSSIBLE;
+	case BBM_L2_NOABORT: return SEV_BENIGN;
+	default: return SEV_VIOLATION;
+	}
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
+{
+	return a <= b + bs - 1 && b <= a + as - 1;
+}
+
+/* Check PE @p's stale entries in [va, va+size) against the current leaves there. */
+static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size, const LeafList *cur,
+			    const WindowCause *cause)
+{
+	PeA *p = &a->pe[pi];
+
+	for (size_t i = 0; i < p->nst; i++) {
+		Stale *s = &p->st[i];
+		if (s->win >= 0 || !s->leaf || !ranges_overlap(s->va, 1ull << s->size_log2, va, size))
+			continue;
+		Diff worst = DIFF_NONE;
+		char why[160] = "", w[160];
+		for (size_t j = 0; j < cur->n; j++) {
+			const Leaf *c = &cur->l[j];
+			if (!ranges_overlap(s->va, 1ull << s->size_log2, c->va, 1ull << c->size_log2) ||
+			    !cacheable(p, c->desc, c->level))
+				continue;
+			Diff d = diff_of(s, c, w, sizeof(w));
+			if (d > worst) {
+				worst = d;
+				memcpy(why, w, sizeof(why));
+			}
+		}
+		if (worst == DIFF_NONE)
+			continue;
+		if (worst == DIFF_PERMS)
+			s->win = open_window(a, WIN_STALE, SEV_BENIGN, (int)pi, s->va, 1ull << s->size_log2,
+					     cause, why);
+		else
+			s->win = open_window(a, WIN_TLB_CONFLICT,
+					     worst == DIFF_SIZE ? size_severity(p->level) : SEV_VIOLATION,
+					     (int)pi, s->va, 1ull << s->size_log2, cause, why);
+	}
+}
+
+static void add_stale(PeA *p, const Leaf *l, bool leaf, int storer, uint64_t visible)
+{
+	GROW(p->st, p->nst, p->cst);
+	p->st[p->nst++] = (Stale){ .va = l->va, .size_log2 = l->size_log2, .oa = l->oa, .desc = l->desc,
+				   .desc_pa = l->desc_pa, .level = l->level, .leaf = leaf,
+				   .storer = storer, .visible_tick = visible, .win = -1 };
+}
+
+static FaultOpen *find_fault(PeA *p, uint64_t desc_pa)
+{
+	for (size_t i = 0; i < p->nfo; i++)
+		if (p->fo[i].desc_pa == desc_pa)
+			return &p->fo[i];
+	return NULL;
+}
+
+static void drop_fault(Analysis *a, PeA *p, size_t i, const char *by)
+{
+	close_window(a, p->fo[i].win, by);
+	p->fo[i] = p->fo[--p->nfo];
+}
+
+static void on_desc_write(Analysis *a, const Event *ev)
+{
+	int L = ev->level;
+	uint64_t V = ev->old, W = ev->val, D = ev->pa, va = ev->va;
+
+	if (L < 0 || L > 3)
+		return;
+	WindowCause cause = { .pe = ev->pe, .pc = ev->pc, .tick = ev->tick, .insn = ev->insn,
+			      .desc_pa = D, .old = V, .val = W, .level = L };
+	uint64_t size = desc_level_size(L);
+	DescKind kv = desc_kind(V, L), kw = desc_kind(W, L);
+	PeA *storer = &a->pe[ev->pe];
+
+	/* nT is RES0 without FEAT_BBM (IPJZBK): flag it on a level 0 PE. */
+	if (kw == DESC_KIND_BLOCK && (W & DESC_NT) && !(V & DESC_NT) && storer->level == BBM_L0)
+		add_violation(a, ev->pe, ev->pc, "IPJZBK", "nT (bit 16) set in a block descriptor at BBM level 0, where it is RES0");
+	/* A live contiguous run changed in place (RNGLXZ) is judged by the windows. */
+
+	LeafList old = { 0 }, cur = { 0 };
+	bool valid_old = kv == DESC_KIND_BLOCK || kv == DESC_KIND_PAGE || kv == DESC_KIND_TABLE;
+	bool valid_new = kw == DESC_KIND_BLOCK || kw == DESC_KIND_PAGE || kw == DESC_KIND_TABLE;
+	if (valid_old)
+		collect_leaves(a, V, D, L, va, &old);
+	if (valid_new)
+		collect_leaves(a, W, D, L, va, &cur);
+
+	for (unsigned pi = 0; pi < a->npes; pi++) {
+		PeA *p = &a->pe[pi];
+		if (!p->active || !(p->regs.sctlr & SCTLR_M))
+			continue;
+		bool reach = reaches_with(a, &p->regs, va, D, L);
+		if (!reach && !may_hold_tree(a, p, va, D, L))
+			continue;
+		uint64_t visible = NOT_YET;   /* set at the storer's DSB */
+
+		/* 1. What the PE may have cached from the old descriptor becomes stale. */
+		if (valid_old && V != W) {
+			if (kv == DESC_KIND_TABLE) {
+				Leaf t = { .va = va & ~(size - 1), .oa = V & DESC_OA_MASK, .desc = V,
+					   .desc_pa = D, .size_log2 = 12 + 9 * (3 - (unsigned)L), .level = L };
+				add_stale(p, &t, false, ev->pe, visible);
+			}
+			if (old.truncated) {
+				Leaf whole = { .va = va & ~(size - 1), .oa = 0, .desc = V, .desc_pa = D,
+					       .size_log2 = 12 + 9 * (3 - (unsigned)L), .level = L };
+				add_stale(p, &whole, true, ev->pe, visible);
+			} else {
+				for (size_t i = 0; i < old.n; i++)
+					if (cacheable(p, old.l[i].desc, old.l[i].level))
+						add_stale(p, &old.l[i], true, ev->pe, visible);
+			}
+		}
+		if (!reach)
+			continue;
+		/* 2. Translation faults: the walker may see no valid translation here. */
+		FaultOpen *fo = find_fault(p, D);
+		bool nt_fault = kw == DESC_KIND_BLOCK && (W & DESC_NT) && p->level == BBM_L1 &&
+				a->knobs.nt == BBM_NT_FAULT;
+		if (!valid_new || nt_fault) {
+			if (!fo) {
+				GROW(p->fo, p->nfo, p->cfo);
+				p->fo[p->nfo++] = (FaultOpen){
+					.desc_pa = D, .close_storer = -1,
+					.win = open_window(a, WIN_TRANSLATION_FAULT, SEV_FAULT_POSSIBLE, (int)pi,
+							   va & ~(size - 1), size, &cause,
+							   nt_fault ? "nT block at level 1 (fault knob)" :
+								      "invalid descriptor"),
+				};
+			} else {
+				fo->close_storer = -1;
+			}
+		} else if (fo) {
+			/* Closed once the valid value is guaranteed visible: the storer's DSB. */
+			fo->close_storer = ev->pe;
+		}
+		/* 3. Old entries against the new translations. */
+		if (valid_new)
+			check_conflicts(a, pi, va & ~(size - 1), size, &cur, &cause);
+	}
+	free(old.l);
+	free(cur.l);
+}
+
+static void on_dsb(Analysis *a, const Event *ev)
+{
+	unsigned types = (unsigned)ev->val & 3;
+	char by[96];
+
+	if (types != 2 && types != 3)
+		return;     /* DSB ...LD does not wait for stores */
+	snprintf(by, sizeof(by), "dsb by PE%d made the new descriptor visible", ev->pe);
+	for (unsigned pi = 0; pi < a->npes; pi++) {
+		PeA *p = &a->pe[pi];
+		for (size_t i = 0; i < p->nst; i++)
+			if (p->st[i].storer == ev->pe && p->st[i].visible_tick == NOT_YET)
+				p->st[i].visible_tick = ev->tick;
+		for (size_t i = p->nfo; i-- > 0;)
+			if (p->fo[i].close_storer == ev->pe)
+				drop_fault(a, p, i, by);
+	}
+}
+
+static void on_tlbi_issue(Analysis *a, const Event *ev)
+{
+	GROW(a->tt, a->ntt, a->ctt);
+	a->tt[a->ntt++] = (TlbiTrack){ .issuer = ev->pe, .tick = ev->tick, .pc = ev->pc, .op = ev->tlbi,
+				       .remaining = ev->count };
+}
+
+static void on_tlbi_complete(Analysis *a, const Event *ev)
+{
+	PeA *p = &a->pe[ev->pe];
+	uint64_t issued = ev->old;
+	char name[24], by[96];
+
+	for (size_t i = 0; i < a->ntt; i++)
+		if (a->tt[i].issuer == ev->other_pe && a->tt[i].tick == issued && a->tt[i].remaining > 0) {
+			a->tt[i].remaining--;
+			break;
+		}
+	tlbi_name(&ev->tlbi, name, sizeof(name));
+	snprintf(by, sizeof(by), "tlbi %s from PE%d completed", name, ev->other_pe);
+	size_t k = 0;
+	for (size_t i = 0; i < p->nst; i++) {
+		Stale *s = &p->st[i];
+		TlbEntry e = { .va = s->va, .size_log2 = (uint8_t)s->size_log2, .level = (uint8_t)s->level,
+			       .leaf = s->leaf, .global = !(s->desc & DESC_NG), .asid = ev->tlbi.asid };
+		/* Removed only if the walker could no longer refill it when the TLBI was issued. */
+		if (tlbi_covers(&ev->tlbi, &e, a->ttl_strict) && s->visible_tick <= issued) {
+			if (s->win >= 0)
+				close_window(a, s->win, by);
+			continue;
+		}
+		p->st[k++] = *s;
+	}
+	p->nst = k;
+	if (ev->tlbi.kind == TLBI_VMALL || ev->tlbi.kind == TLBI_ASID)
+		p->ntaint = 0;
+}
+
+static void on_sysreg(Analysis *a, const Event *ev)
+{
+	PeA *p = &a->pe[ev->pe];
+	WalkRegs old = p->regs;
+
+	switch ((unsigned)ev->count) {
+	case SYSREG_TTBR0_EL1: p->regs.ttbr0 = ev->val; break;
+	case SYSREG_TTBR1_EL1: p->regs.ttbr1 = ev->val; break;
+	case SYSREG_TCR_EL1: p->regs.tcr = ev->val; break;
+	case SYSREG_SCTLR_EL1: p->regs.sctlr = ev->val; break;
+	default: return;
+	}
+	/* Entries from the tree left behind may still be held (no TLBI yet). */
+	if (old.sctlr & SCTLR_M) {
+		uint64_t left[2] = { old.ttbr0 != p->regs.ttbr0 ? old.ttbr0 : 0,
+				     old.ttbr1 != p->regs.ttbr1 ? old.ttbr1 : 0 };
+		for (int i = 0; i < 2; i++)
+			if (left[i] && p->ntaint < 8)
+				p->taint[p->ntaint++] = left[i];
+	}
+	/* Fault windows on descriptors the PE no longer reaches are over. */
+	for (size_t i = p->nfo; i-- > 0;) {
+		Window *w = &a->w[p->fo[i].win];
+		if (!reaches_with(a, &p->regs, w->va, p->fo[i].desc_pa, w->cause.level))
+			drop_fault(a, p, i, "the PE switched to tables that do not reach it");
+	}
+}
+
+static void on_access(Analysis *a, const Event *ev, bool fault)
+{
+	PeA *p = &a->pe[ev->pe];
+	for (size_t i = 0; i < p->nopen; i++) {
+		Window *w = &a->w[p->open[i]];
+		if (ev->va - w->va < w->size) {
+			if (fault)
+				w->faults++;
+			else
+				w->accesses++;
+		}
+	}
+}
+
+void analysis_event(void *ctx, const Event *ev)
+{
+	Analysis *a = ctx;
+
+	if (ev->pe < 0 || (unsigned)ev->pe >= a->npes)
+		return;
+	a->now = ev->tick;
+	switch (ev->type) {
+	case EV_DESC_WRITE: on_desc_write(a, ev); break;
+	case EV_DSB: on_dsb(a, ev); break;
+	case EV_TLBI_ISSUE: on_tlbi_issue(a, ev); break;
+	case EV_TLBI_COMPLETE: on_tlbi_complete(a, ev); break;
+	case EV_SYSREG: on_sysreg(a, ev); break;
+	case EV_MEM: on_access(a, ev, false); break;
+	case EV_FAULT: on_access(a, ev, true); break;
+	default: break;
+	}
+}
+
+void analysis_finish(Analysis *a, uint64_t end_tick)
+{
+	char what[160], name[24];
+
+	if (a->finished)
+		return;
+	a->finished = true;
+	a->now = end_tick;
+	for (size_t i = 0; i < a->nw; i++) {
+		Window *w = &a->w[i];
+		/* A stale translation that was used, or never invalidated, is a violation (RGPPYH). */
+		if (w->kind == WIN_STALE && (w->close_tick == NOT_YET || w->accesses))
+			w->severity = SEV_VIOLATION;
+	}
+	for (size_t i = 0; i < a->ntt; i++) {
+		if (a->tt[i].remaining <= 0)
+			continue;
+		tlbi_name(&a->tt[i].op, name, sizeof(name));
+		snprintf(what, sizeof(what), "tlbi %s issued at tick %llu never completed on %d PE(s): no DSB after it",
+			 name, (unsigned long long)a->tt[i].tick, a->tt[i].remaining);
+		a->now = a->tt[i].tick;
+		add_violation(a, a->tt[i].issuer, a->tt[i].pc, "RYNJCP", what);
+	}
+	a->now = end_tick;
+}
