@@ -5,11 +5,13 @@
  * HLT, SYS/TLBI/AT/DC/IC, MSR, MRS).
  */
 #include <stdio.h>
+#include <string.h>
 #include "bbmsim/sysinsn.h"
 #include "bbmsim/tlb.h"
 
 bool sysinsn_decode(uint32_t insn, SysInsn *s)
 {
+	memset(s, 0, sizeof(*s));
 	if ((insn & 0xff000000u) == 0xd4000000u) {
 		unsigned opc = (insn >> 21) & 7, ll = insn & 3, op2 = (insn >> 2) & 7;
 		s->imm = (insn >> 5) & 0xffff;
@@ -48,8 +50,9 @@ bool sysinsn_decode(uint32_t insn, SysInsn *s)
 	if (s->op0 == 1 && l == 0) {
 		if (s->op1 == 0 && s->crn == 8) { s->kind = SYS_TLBI; return true; }
 		if (s->op1 == 0 && s->crn == 7 && s->crm == 8 && s->op2 <= 3) { s->kind = SYS_AT; return true; }
-		/* DC ZVA writes memory: Unicorn executes it. */
-		if (s->crn == 7 && !(s->op1 == 3 && s->crm == 4 && s->op2 == 1)) { s->kind = SYS_DC_IC; return true; }
+		/* DC ZVA, GVA and GZVA write memory: Unicorn executes them. EL2/EL3 forms are left alone. */
+		bool writes = s->op1 == 3 && s->crm == 4 && (s->op2 == 1 || s->op2 == 3 || s->op2 == 4);
+		if (s->crn == 7 && (s->op1 == 0 || s->op1 == 3) && !writes) { s->kind = SYS_DC_IC; return true; }
 		return false;
 	}
 	if (s->op0 >= 2) {
@@ -61,7 +64,12 @@ bool sysinsn_decode(uint32_t insn, SysInsn *s)
 
 bool sysinsn_is_load_exclusive(uint32_t insn)
 {
-	return (insn & 0x3f400000u) == 0x08400000u;
+	/*
+	 * Load/store exclusive class: size:001000:o2:L:o1:Rs:o0:Rt2:Rn:Rt.
+	 * L = 1 and o2 = 0 (bit 23) are LDXR/LDAXR/LDXP/LDAXP; o2 = 1 is
+	 * LDAR/LDLAR and the FEAT_LSE CAS family, which do not arm the monitor.
+	 */
+	return (insn & 0x3fc00000u) == 0x08400000u;
 }
 
 bool sysinsn_name(uint32_t insn, char *buf, unsigned len)

@@ -230,8 +230,12 @@ bool tlbi_decode(unsigned op1, unsigned crn, unsigned crm, unsigned op2,
 		op->scope = crm == 7 ? TLBI_LOCAL : crm == 3 ? TLBI_IS : TLBI_OS;
 		op->kind = by_op2[op2];
 		op->va = sext56((xt & 0xfffffffffffull) << 12);
-		/* TTL in Xt[47:44]: TTL[3:2] granule (01 = 4 KiB), TTL[1:0] level. */
-		if (((xt >> 46) & 3) == 1)
+		/*
+		 * TTL in Xt[47:44]: TTL[3:2] granule (01 = 4 KiB), TTL[1:0] level.
+		 * Level 0 (0b0100) is a hint only with FEAT_LPA2, not modelled:
+		 * without it the operation carries no level information.
+		 */
+		if (((xt >> 46) & 3) == 1 && ((xt >> 44) & 3) != 0)
 			op->ttl_level = (int)((xt >> 44) & 3);
 		break;
 	case 6: case 2: case 5: {      /* RVAE1, RVAE1IS, RVAE1OS ... */
@@ -241,7 +245,14 @@ bool tlbi_decode(unsigned op1, unsigned crn, unsigned crm, unsigned op2,
 		op->kind = range_by_op2[op2];
 		/* Xt: ASID[63:48] TG[47:46] SCALE[45:44] NUM[43:39] TTL[38:37] BaseADDR[36:0]. */
 		unsigned scale = (xt >> 44) & 3, num = (xt >> 39) & 31;
-		op->va = sext56((xt & ((1ull << 37) - 1)) << 12);
+		/*
+		 * BaseADDR is VA[48:12] (4 KiB granule); EL1&0 has two VA
+		 * ranges, so VA[63:49] are copies of VA[48] (as QEMU's
+		 * tlbi_aa64_get_range sign-extends Xt[36]), not of VA[55].
+		 */
+		op->va = (xt & ((1ull << 37) - 1)) << 12;
+		if (op->va & (1ull << 48))
+			op->va |= ~((1ull << 49) - 1);
 		op->size = (uint64_t)(num + 1) << (5 * scale + 1) << 12;
 		unsigned ttl = (xt >> 37) & 3;
 		if (ttl)
@@ -300,7 +311,8 @@ bool tlbi_covers(const TlbiOp *op, const TlbEntry *e, bool ttl_strict)
 		return false;
 	if (!tlbi_any_asid(op->kind) && !e->global && e->asid != op->asid)
 		return false;
-	if (ttl_strict && op->ttl_level >= 0 && op->ttl_level != e->level)
+	/* The TTL hint names the level of the leaf entry: walk-cache entries stay in scope. */
+	if (ttl_strict && op->ttl_level >= 0 && e->leaf && op->ttl_level != e->level)
 		return false;
 	uint64_t lo = e->va, hi = e->va + (1ull << e->size_log2) - 1;
 	if (tlbi_is_range(op->kind))

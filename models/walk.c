@@ -65,7 +65,7 @@ void walk_translate(const WalkRegs *r, uint64_t va, WalkReadFn rd, void *ctx,
 		out->pa = va;
 		out->leaf = (TlbEntry){ .va = va & ~((1ull << 30) - 1), .pa = va & ~((1ull << 30) - 1),
 					.size_log2 = 30, .level = 1, .leaf = true, .global = true,
-					.desc = DESC_VALID | DESC_AF | DESC_AP1 };
+					.desc = DESC_VALID | DESC_AF };
 		out->level = 1;
 		return;
 	}
@@ -77,6 +77,8 @@ void walk_translate(const WalkRegs *r, uint64_t va, WalkReadFn rd, void *ctx,
 	}
 	uint64_t ttbr = t ? r->ttbr1 : r->ttbr0;
 	int level = walk_start_level(r, t);
+	unsigned tsz = t ? TCR_T1SZ(r->tcr) : TCR_T0SZ(r->tcr);
+	unsigned inputsize = 64 - (tsz < 16 ? 16 : tsz);
 	uint64_t table = ttbr & TTBR_BADDR & ~0xfffull;
 
 	if (ttbr & TTBR_BADDR & ~DESC_OA_MASK & ~0xfffull) {
@@ -102,6 +104,13 @@ void walk_translate(const WalkRegs *r, uint64_t va, WalkReadFn rd, void *ctx,
 	for (; level <= 3; level++) {
 		unsigned shift = 12 + 9 * (3 - level);
 		uint64_t idx = (va >> shift) & 511;
+		/*
+		 * The initial table may resolve fewer than 9 bits: index it with
+		 * VA[inputsize-1:shift] only, or a TTBR1 VA's upper ones would
+		 * select an entry past the table (T1SZ = 17..24).
+		 */
+		if (shift + 9 > inputsize)
+			idx &= (1ull << (inputsize - shift)) - 1;
 		uint64_t dpa = table + idx * 8;
 		uint64_t desc = rd(ctx, dpa, level);
 		uint64_t size = 1ull << shift;
@@ -152,10 +161,11 @@ FaultKind walk_check_access(const TlbEntry *leaf, AccessType a, int el)
 
 uint64_t walk_par(const WalkResult *w, FaultKind f, const WalkRegs *r)
 {
+	/* Bit 11 is RES1 in both formats without FEAT_RME; nG is not reported. */
 	if (f != FAULT_NONE)
 		/* PAR_EL1.F = 1, FST[6:1], S = 0 (stage 1). */
-		return 1ull | ((uint64_t)fault_fsc(f, w->level) << 1);
+		return 1ull | ((uint64_t)fault_fsc(f, w->level) << 1) | (1ull << 11);
 	uint64_t attr = (r->mair >> (8 * DESC_ATTRIDX(w->leaf.desc))) & 0xff;
 	return (attr << 56) | (w->pa & DESC_OA_MASK) | ((uint64_t)DESC_SH(w->leaf.desc) << 7) |
-	       ((w->leaf.desc & DESC_NG) ? (1ull << 11) : 0);
+	       (1ull << 11);
 }

@@ -501,7 +501,8 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 		/* The mirror grants what the TLB grants: a protection miss is a fault. */
 		Xlat x;
 		pe_translate(pe, addr, a, &x);
-		FaultKind f = x.fault ? x.fault : walk_check_access(&x.entry, a, pe->el);
+		FaultKind f = x.fault ? x.fault
+			    : (pe->regs.sctlr & SCTLR_M) ? walk_check_access(&x.entry, a, pe->el) : FAULT_NONE;
 		record_fault(pe, f ? f : FAULT_PERMISSION, x.fault ? x.level : x.entry.level, addr, a);
 		return false;
 	}

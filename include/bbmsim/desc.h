@@ -41,7 +41,8 @@ static inline uint64_t desc_level_size(int level)
 /* Number of entries in a contiguous run at a level (4 KiB granule, D8.7.1). */
 static inline unsigned desc_cont_count(int level)
 {
-	return level == 3 ? 16 : 16;   /* 16 x 4K, 16 x 2M, 16 x 1G */
+	(void)level;
+	return 16;   /* 16 x 4K, 16 x 2M, 16 x 1G with the 4 KiB granule */
 }
 
 typedef enum DescKind {

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * test_sysinsn.c - decode of barriers, hints, exception generation and
+ * system instructions (models/sysinsn.c). Encodings come from
+ * aarch64-linux-gnu-as (.arch armv8.4-a).
+ */
+#include <string.h>
+#include "bbmsim/sysinsn.h"
+#include "check.h"
+
+static void test_decode(void)
+{
+	static const struct {
+		uint32_t insn;
+		const char *text;
+		SysKind kind;
+		unsigned crm;        /* barriers: the option */
+		unsigned imm;        /* exception generation */
+		unsigned sysreg;     /* MSR/MRS */
+		unsigned rt;
+	} cases[] = {
+		{ 0xd5033b9f, "dsb ish", SYS_DSB, 11, 0, 0, 31 },
+		{ 0xd5033a9f, "dsb ishst", SYS_DSB, 10, 0, 0, 31 },
+		{ 0xd5033f9f, "dsb sy", SYS_DSB, 15, 0, 0, 31 },
+		{ 0xd5033bbf, "dmb ish", SYS_DMB, 11, 0, 0, 31 },
+		{ 0xd5033fdf, "isb", SYS_ISB, 15, 0, 0, 31 },
+		{ 0xd503205f, "wfe", SYS_WFE, 0, 0, 0, 31 },
+		{ 0xd503207f, "wfi", SYS_WFI, 0, 0, 0, 31 },
+		{ 0xd503209f, "sev", SYS_SEV, 0, 0, 0, 31 },
+		{ 0xd50320bf, "sevl", SYS_SEVL, 0, 0, 0, 31 },
+		{ 0xd503201f, "nop", SYS_NOP, 0, 0, 0, 31 },
+		{ 0xd503203f, "yield", SYS_NOP, 0, 0, 0, 31 },
+		{ 0xd4000001, "svc #0", SYS_SVC, 0, 0, 0, 0 },
+		{ 0xd4000002, "hvc #0", SYS_HVC, 0, 0, 0, 0 },
+		{ 0xd4000003, "smc #0", SYS_SMC, 0, 0, 0, 0 },
+		{ 0xd4200000, "brk #0", SYS_BRK, 0, 0, 0, 0 },
+		{ 0xd4400000, "hlt #0", SYS_HLT, 0, 0, 0, 0 },
+		{ 0xd4002461, "svc #0x123", SYS_SVC, 0, 0x123, 0, 0 },
+		{ 0xd43fffe0, "brk #0xffff", SYS_BRK, 0, 0xffff, 0, 0 },
+		{ 0xd5088321, "tlbi vae1is, x1", SYS_TLBI, 3, 0, 0, 1 },
+		{ 0xd508831f, "tlbi vmalle1is", SYS_TLBI, 3, 0, 0, 31 },
+		{ 0xd5088263, "tlbi rvaae1is, x3", SYS_TLBI, 2, 0, 0, 3 },
+		{ 0xd5182000, "msr ttbr0_el1, x0", SYS_MSR, 0, 0, SYSREG_TTBR0_EL1, 0 },
+		{ 0xd5380740, "mrs x0, id_aa64mmfr2_el1", SYS_MRS, 7, 0, SYSREG_ID_AA64MMFR2_EL1, 0 },
+		{ 0xd5087800, "at s1e1r, x0", SYS_AT, 8, 0, 0, 0 },
+		{ 0xd50b7e20, "dc civac, x0", SYS_DC_IC, 14, 0, 0, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		SysInsn s;
+
+		memset(&s, 0xa5, sizeof(s));
+		CHECK_CASE("%s (0x%08x)", cases[i].text, (unsigned)cases[i].insn);
+		CHECK(sysinsn_decode(cases[i].insn, &s));
+		CHECK_EQ_U64(s.kind, cases[i].kind);
+		switch (cases[i].kind) {
+		case SYS_SVC: case SYS_HVC: case SYS_SMC: case SYS_BRK: case SYS_HLT:
+			CHECK_EQ_U64(s.imm, cases[i].imm);
+			break;
+		case SYS_MSR: case SYS_MRS:
+			CHECK_EQ_U64(s.sysreg, cases[i].sysreg);
+			CHECK_EQ_U64(s.rt, cases[i].rt);
+			break;
+		default:
+			CHECK_EQ_U64(s.crm, cases[i].crm);
+			CHECK_EQ_U64(s.rt, cases[i].rt);
+			break;
+		}
+		/* Exclusives are not system instructions and vice versa. */
+		CHECK(!sysinsn_is_load_exclusive(cases[i].insn));
+	}
+	CHECK_CASE_END();
+
+	/* Fields of a TLBI, as the machine hands them to tlbi_decode(). */
+	SysInsn s;
+	CHECK(sysinsn_decode(0xd5088321, &s));
+	CHECK_EQ_U64(s.op0, 1);
+	CHECK_EQ_U64(s.op1, 0);
+	CHECK_EQ_U64(s.crn, 8);
+	CHECK_EQ_U64(s.crm, 3);
+	CHECK_EQ_U64(s.op2, 1);
+	/* The sysreg key of MRS id_aa64mmfr2_el1 is S3_0_C0_C7_2. */
+	CHECK(sysinsn_decode(0xd5380740, &s));
+	CHECK_EQ_U64(s.sysreg, SYSREG_KEY(3, 0, 0, 7, 2));
+	CHECK(sysinsn_decode(0xd5182000, &s));
+	CHECK_EQ_U64(s.sysreg, SYSREG_KEY(3, 0, 2, 0, 0));
+
+	static const struct {
+		uint32_t insn;
+		const char *text;
+	} no[] = {
+		{ 0xd50b7420, "dc zva, x0" },          /* writes memory: Unicorn executes it */
+		{ 0xd50342df, "msr daifset, #2" },     /* PSTATE write, not a hint */
+		{ 0xd5033f5f, "clrex" },
+		{ 0xd50320df, "hint #6 (dgh)" },
+		{ 0xd50320ff, "hint #7 (xpaclri)" },
+		{ 0xd503233f, "paciasp" },
+		{ 0xd503241f, "bti" },
+		{ 0xd4a00001, "dcps1" },
+		{ 0x8b020020, "add x0, x1, x2" },
+		{ 0xf9400020, "ldr x0, [x1]" },
+		{ 0x00000000, "udf #0" },
+	};
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		CHECK_CASE("not decoded: %s", no[i].text);
+		CHECK(!sysinsn_decode(no[i].insn, &s));
+	}
+	CHECK_CASE_END();
+}
+
+static void test_exclusive(void)
+{
+	static const struct {
+		uint32_t insn;
+		const char *text;
+		bool ldx;
+	} cases[] = {
+		{ 0x885f7c20, "ldxr w0, [x1]", true },
+		{ 0xc85f7c20, "ldxr x0, [x1]", true },
+		{ 0xc85ffc20, "ldaxr x0, [x1]", true },
+		{ 0xc87f0440, "ldxp x0, x1, [x2]", true },
+		{ 0x887f8440, "ldaxp w0, w1, [x2]", true },
+		{ 0x085f7c20, "ldxrb w0, [x1]", true },
+		{ 0xc8dffc20, "ldar x0, [x1]", false },
+		{ 0xf9400020, "ldr x0, [x1]", false },
+		{ 0xc8027c20, "stxr w2, x0, [x1]", false },
+		{ 0xc802fc20, "stlxr w2, x0, [x1]", false },
+		{ 0xc8e07c41, "casa x0, x1, [x2]", false },
+		{ 0xd503201f, "nop", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_CASE("%s", cases[i].text);
+		CHECK_EQ_U64(sysinsn_is_load_exclusive(cases[i].insn), cases[i].ldx);
+	}
+	CHECK_CASE_END();
+}
+
+static void test_name(void)
+{
+	static const struct {
+		uint32_t insn;
+		const char *name;   /* NULL: sysinsn_name returns false */
+	} cases[] = {
+		{ 0xd5033b9f, "dsb ish" },
+		{ 0xd5033a9f, "dsb ishst" },
+		{ 0xd5033f9f, "dsb sy" },
+		{ 0xd5033bbf, "dmb ish" },
+		{ 0xd5033fdf, "isb" },
+		{ 0xd503205f, "wfe" },
+		{ 0xd503209f, "sev" },
+		{ 0xd50320bf, "sevl" },
+		{ 0xd5088321, "tlbi vae1is, x1" },
+		{ 0xd508831f, "tlbi vmalle1is" },
+		{ 0xd5088263, "tlbi rvaae1is, x3" },
+		{ 0xd50887a2, "tlbi vale1, x2" },
+		{ 0xd5088165, "tlbi vaae1os, x5" },
+		{ 0xd5182000, NULL },
+		{ 0xd4000001, NULL },
+		{ 0x8b020020, NULL },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char buf[40] = "";
+
+		CHECK_CASE("name 0x%08x", (unsigned)cases[i].insn);
+		bool ok = sysinsn_name(cases[i].insn, buf, sizeof(buf));
+		CHECK_EQ_U64(ok, cases[i].name != NULL);
+		if (ok && cases[i].name)
+			CHECK(strcmp(buf, cases[i].name) == 0);
+	}
+	CHECK_CASE_END();
+	/* A short buffer is truncated and NUL-terminated. */
+	char small[6];
+	CHECK(sysinsn_name(0xd5088321, small, sizeof(small)));
+	CHECK(strcmp(small, "tlbi ") == 0);
+}
+
+int main(void)
+{
+	test_decode();
+	test_exclusive();
+	test_name();
+	return check_report("test_sysinsn");
+}
