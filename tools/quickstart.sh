@@ -1,0 +1,53 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# quickstart.sh - install what is missing (Debian 12, as root), build, and
+#   flagship   run the flagship comparison (the live linear-map split)
+#   test       run every test (unit, end-to-end, scenario regression suite)
+#   bench      run the benchmarks
+set -eu
+
+cd "$(dirname "$0")/.."
+what=${1:-flagship}
+
+pkgs="cmake make gcc pkg-config libunicorn-dev libcapstone-dev libyaml-dev binutils-aarch64-linux-gnu"
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	echo "quickstart: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	# shellcheck disable=SC2086
+	apt-get install -y -q --no-install-recommends $missing
+fi
+
+jobs=$(nproc 2>/dev/null || echo 2)
+case "$what" in
+flagship)
+	cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j "$jobs"
+	exec ./build/bbmsim compare scenarios/linear-map/split-live-bbml2.yaml
+	;;
+test)
+	cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBBMSIM_WERROR=ON >/dev/null
+	cmake --build build -j "$jobs"
+	ctest --test-dir build --output-on-failure -j "$jobs"
+	# The same suite under AddressSanitizer and UndefinedBehaviorSanitizer.
+	cmake -B build-asan -DCMAKE_BUILD_TYPE=Debug -DBBMSIM_SANITIZE=ON -DBBMSIM_WERROR=ON >/dev/null
+	cmake --build build-asan -j "$jobs"
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan --output-on-failure -j "$jobs"
+	;;
+bench)
+	cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	cmake --build build -j "$jobs"
+	exec ./bench/run.sh build
+	;;
+*)
+	echo "usage: tools/quickstart.sh [flagship|test|bench]" >&2
+	exit 2
+	;;
+esac
