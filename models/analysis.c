@@ -98,6 +98,8 @@ struct Analysis {
 	size_t ntt, ctt;
 	uint64_t now;
 	bool finished;
+	WindowFn wfn;
+	void *wctx;
 };
 
 #define GROW(arr, n, cap)                                                  \
@@ -156,6 +158,12 @@ Analysis *analysis_new(const AnalysisPe *pes, unsigned npes, const BbmKnobs *kno
 	a->rd = rd;
 	a->rd_ctx = rd_ctx;
 	return a;
+}
+
+void analysis_set_window_fn(Analysis *a, WindowFn fn, void *ctx)
+{
+	a->wfn = fn;
+	a->wctx = ctx;
 }
 
 void analysis_set_ttl_strict(Analysis *a, bool strict)
@@ -230,6 +238,8 @@ static long open_window(Analysis *a, WindowKind k, Severity s, int pe, uint64_t 
 	PeA *p = &a->pe[pe];
 	GROW(p->open, p->nopen, p->copen);
 	p->open[p->nopen++] = (long)a->nw;
+	if (a->wfn)
+		a->wfn(a->wctx, w, false);
 	return (long)a->nw++;
 }
 
@@ -247,6 +257,8 @@ static void close_window(Analysis *a, long idx, const char *by)
 			p->open[i] = p->open[--p->nopen];
 			break;
 		}
+	if (a->wfn)
+		a->wfn(a->wctx, w, true);
 }
 
 /* --- walking the current tables -------------------------------------------- */

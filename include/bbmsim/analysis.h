@@ -83,6 +83,13 @@ Analysis *analysis_new(const AnalysisPe *pes, unsigned npes, const BbmKnobs *kno
 		       AnalysisReadFn rd, void *rd_ctx);
 void analysis_free(Analysis *a);
 
+/*
+ * Called when a window opens (@closed false) and when it closes (@closed
+ * true), at the tick of the event that did it; for traces.
+ */
+typedef void (*WindowFn)(void *ctx, const Window *w, bool closed);
+void analysis_set_window_fn(Analysis *a, WindowFn fn, void *ctx);
+
 /* Mirror MachineConfig.ttl_strict (default true). */
 void analysis_set_ttl_strict(Analysis *a, bool strict);
 
