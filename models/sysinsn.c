@@ -12,6 +12,10 @@
 bool sysinsn_decode(uint32_t insn, SysInsn *s)
 {
 	memset(s, 0, sizeof(*s));
+	if (insn == 0xd69f03e0u) {
+		s->kind = SYS_ERET;
+		return true;
+	}
 	if ((insn & 0xff000000u) == 0xd4000000u) {
 		unsigned opc = (insn >> 21) & 7, ll = insn & 3, op2 = (insn >> 2) & 7;
 		s->imm = (insn >> 5) & 0xffff;

@@ -497,13 +497,24 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	}
 	/* An access that straddles pages: translate each page it touches. */
 	uint64_t last = addr + (uint64_t)(size > 0 ? size - 1 : 0);
-	if (type == UC_MEM_READ_PROT || type == UC_MEM_WRITE_PROT || type == UC_MEM_FETCH_PROT) {
+	if (type == UC_MEM_FETCH_PROT)
+		return false;
+	if (type == UC_MEM_READ_PROT || type == UC_MEM_WRITE_PROT) {
 		/* The mirror grants what the TLB grants: a protection miss is a fault. */
 		Xlat x;
 		pe_translate(pe, addr, a, &x);
 		FaultKind f = x.fault ? x.fault
 			    : (pe->regs.sctlr & SCTLR_M) ? walk_check_access(&x.entry, a, pe->el) : FAULT_NONE;
 		record_fault(pe, f ? f : FAULT_PERMISSION, x.fault ? x.level : x.entry.level, addr, a);
+		return false;
+	}
+	if (a == ACCESS_FETCH) {
+		/*
+		 * Unicorn may look up the next translation block before the
+		 * single step ends (after ERET, say), with the model's EL not yet
+		 * updated. Fetches are translated before each step (pe_fetch),
+		 * which raises any fault; here just refuse quietly.
+		 */
 		return false;
 	}
 	if (!pe_access(pe, addr, a, NULL))
@@ -692,10 +703,43 @@ void machine_set_event_fn(Machine *m, EventFn fn, void *ctx)
 	m->ev_ctx = ctx;
 }
 
+/*
+ * PSTATE is written raw: Unicorn 2.0.1 never rebuilds QEMU's cached hflags
+ * from outside, so the translator keeps believing it runs at EL1 (measured:
+ * after a QEMU-executed ERET to EL0, no register write brings EL1 back).
+ * The model therefore performs every exception entry and ERET itself, banks
+ * SP_EL0/SP_EL1 itself, and enforces EL0 memory permissions in the mirror.
+ * What it cannot enforce is UNDEFINED for EL1 system registers used at EL0
+ * (docs/semantics.md, "Not modelled").
+ */
 static void pe_write_pstate(Pe *pe, uint64_t pstate)
 {
 	uint32_t v = (uint32_t)pstate;
 	uc_reg_write(pe->uc, UC_ARM64_REG_PSTATE, &v);
+}
+
+static uint32_t pe_read_pstate(Pe *pe)
+{
+	uint32_t v;
+	uc_reg_read(pe->uc, UC_ARM64_REG_PSTATE, &v);
+	return v;
+}
+
+/* The banked SP register that a PSTATE value selects (EL1h: SP_EL1, otherwise SP_EL0). */
+static int sp_bank(uint32_t pstate)
+{
+	return ((pstate >> 2) & 3) && (pstate & 1) ? UC_ARM64_REG_SP_EL1 : UC_ARM64_REG_SP_EL0;
+}
+
+/* Switch PSTATE, keeping the stack pointers banked as the architecture does. */
+static void pe_switch_pstate(Pe *pe, uint32_t from, uint32_t to)
+{
+	uint64_t sp;
+	uc_reg_read(pe->uc, UC_ARM64_REG_SP, &sp);
+	uc_reg_write(pe->uc, sp_bank(from), &sp);
+	pe_write_pstate(pe, to);
+	uc_reg_read(pe->uc, sp_bank(to), &sp);
+	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &sp);
 }
 
 bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size_t errlen)
@@ -729,7 +773,9 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 	uc_reg_write(pe->uc, UC_ARM64_REG_X29, &init->x[29]);
 	uc_reg_write(pe->uc, UC_ARM64_REG_X30, &init->x[30]);
 	/* EL1h, or EL0t; interrupts masked. */
-	pe_write_pstate(pe, init->el ? 0x3c5 : 0x3c0);
+	uint32_t pstate = init->el ? 0x3c5 : 0x3c0;
+	pe_write_pstate(pe, pstate);
+	uc_reg_write(pe->uc, sp_bank(pstate), &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);
 	register_roots(m, &pe->regs);
@@ -793,15 +839,14 @@ static void pe_take_exception(Pe *pe, uint64_t pc, uint64_t elr, uint64_t esr, u
 		EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .val = esr);
 		return;
 	}
-	uint32_t pstate;
-	uc_reg_read(pe->uc, UC_ARM64_REG_PSTATE, &pstate);
+	uint32_t pstate = pe_read_pstate(pe);
 	uc_arm64_cp_reg spsr = { .op0 = 3, .op1 = 0, .crn = 4, .crm = 0, .op2 = 0, .val = pstate };
 	uc_reg_write(pe->uc, UC_ARM64_REG_CP_REG, &spsr);
 	uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &elr);
 	uc_reg_write(pe->uc, UC_ARM64_REG_ESR_EL1, &esr);
 	uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &far);
 	uint64_t off = pe->el == 0 ? 0x400 : (pstate & 1) ? 0x200 : 0x000;
-	pe_write_pstate(pe, 0x3c5);
+	pe_switch_pstate(pe, pstate, 0x3c5);
 	pe_set_el(pe, 1);
 	pe_set_pc(pe, pe->vbar + off);
 	EMIT(m, .type = EV_EXC_ENTRY, .pe = pe->id, .pc = pc, .val = esr, .va = far);
@@ -1019,6 +1064,25 @@ static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
 	case SYS_SVC:
 		pe_take_syscall(pe, pc, 0x15, s.imm, "svc", true);
 		return true;
+	case SYS_ERET: {
+		if (pe->el == 0) {
+			pe_take_syscall(pe, pc, 0x00, 0, "undefined", false);
+			return true;
+		}
+		uc_arm64_cp_reg spsr = { .op0 = 3, .op1 = 0, .crn = 4, .crm = 0, .op2 = 0 };
+		uint64_t elr;
+		uc_reg_read(pe->uc, UC_ARM64_REG_CP_REG, &spsr);
+		uc_reg_read(pe->uc, UC_ARM64_REG_ELR_EL1, &elr);
+		/* Only AArch64 EL0/EL1 targets exist here; anything else goes to EL1. */
+		uint32_t to = (uint32_t)spsr.val;
+		if (((to >> 2) & 3) > 1 || (to & 0x10))
+			to = (to & ~0x1fu) | 0x5;
+		pe_switch_pstate(pe, pe_read_pstate(pe), to);
+		pe_set_el(pe, (to >> 2) & 3);
+		pe_set_pc(pe, elr);
+		EMIT(m, .type = EV_EXC_RETURN, .pe = pe->id, .pc = pc, .insn = insn, .va = elr);
+		return true;
+	}
 	case SYS_HVC:
 	case SYS_SMC:
 		/* No EL2 or EL3 in this machine: UNDEFINED (EC 0). */
@@ -1210,7 +1274,6 @@ static void pe_step(Pe *pe)
 	if (pe_exec_system(pe, pc, insn))
 		goto done;
 	pe->step_ldx = sysinsn_is_load_exclusive(insn);
-	bool eret = insn == 0xd69f03e0;
 	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, 1);
 	if (pe->nst)
 		pe_commit_table_stores(pe, pc, insn);
@@ -1223,13 +1286,10 @@ static void pe_step(Pe *pe)
 		FaultRecord r = { .kind = FAULT_NONE, .what = what };
 		uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
 		pe_take_exception(pe, pc, upc == pc + 4 && pe->intr_no != 1 ? pc : pc, esr, 0, &r);
-	} else if (e != UC_ERR_OK) {
+	} else if (e != UC_ERR_OK && !((e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) &&
+					pe_pc(pe) != pc)) {
+		/* A refused look-ahead fetch after the instruction completed is not an error. */
 		pe_error(pe, uc_strerror(e));
-	} else if (eret) {
-		uint32_t pstate;
-		uc_reg_read(pe->uc, UC_ARM64_REG_PSTATE, &pstate);
-		pe_set_el(pe, (pstate >> 2) & 3);
-		EMIT(m, .type = EV_EXC_RETURN, .pe = pe->id, .pc = pc, .insn = insn);
 	}
 	if (pe->unmap_after_step) {
 		pe->unmap_after_step = false;
