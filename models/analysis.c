@@ -363,6 +363,14 @@ static void collect_leaves(Analysis *a, uint64_t desc, uint64_t desc_pa, int lev
 #define BEYOND_SIZE_ATTRS ((7ull << 2) | (3ull << 8) | DESC_NS)
 #define PERM_BITS (DESC_AP1 | DESC_AP2 | DESC_PXN | DESC_UXN | DESC_AF | DESC_DBM)
 
+static const char *size_text(unsigned log2, char *buf, size_t len)
+{
+	static const char unit[] = { 'K', 'M', 'G', 'T' };
+	unsigned u = (log2 - 10) / 10;
+	snprintf(buf, len, "%llu%c", 1ull << (log2 - 10 - 10 * u), unit[u > 3 ? 3 : u]);
+	return buf;
+}
+
 typedef enum Diff {
 	DIFF_NONE,
 	DIFF_PERMS,       /* permissions, AF, nG 0 -> 1: TLBI needed, no BBM */
@@ -389,8 +397,9 @@ static Diff diff_of(const Stale *s, const Leaf *c, char *why, size_t len)
 		return DIFF_BEYOND;
 	}
 	if (s->size_log2 != c->size_log2) {
-		snprintf(why, len, "size %lluK -> %lluK", (unsigned long long)(1ull << s->size_log2) >> 10,
-			 (unsigned long long)(1ull << c->size_log2) >> 10);
+		char a[16], b[16];
+		snprintf(why, len, "size %s -> %s", size_text(s->size_log2, a, sizeof(a)),
+			 size_text(c->size_log2, b, sizeof(b)));
 		return DIFF_SIZE;
 	}
 	if ((s->desc ^ c->desc) & (PERM_BITS | DESC_NG)) {

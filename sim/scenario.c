@@ -2046,3 +2046,8 @@ void scenario_knobs_text(const Scenario *s, char *buf, size_t len)
 		 c->spec_fill == SPEC_FILL_NONE ? "none" : "adversarial", c->ttl_strict ? "strict" : "lenient",
 		 bbm_knobs_format(&c->knobs, k, sizeof(k)));
 }
+
+bool scenario_ttl_strict(const Scenario *s)
+{
+	return s->cfg.ttl_strict;
+}

@@ -1,3 +1,806 @@
 // SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bbmsim - the command line: run, compare and test scenarios.
+ *
+ * Exit codes: 0 the run completed and its expectations hold; 1 an
+ * expectation failed; 2 bad input (scenario, flag, file).
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
-int main(void) { puts("bbmsim"); return 0; }
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bbmsim/analysis.h"
+#include "bbmsim/machine.h"
+#include "bbmsim/scenario.h"
+
+#define BBMSIM_VERSION "0.1.0"
+
+static const char *prog = "bbmsim";
+
+static void die2(const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+/* --- options ---------------------------------------------------------------- */
+
+typedef struct Opts {
+	const char *cmd;
+	const char **paths;
+	size_t npaths;
+	bool has_level;
+	BbmLevel level;
+	ScenarioOverrides ov;
+	bool json;
+	bool verbose;
+	unsigned jobs;
+	const char *junit;
+} Opts;
+
+static const char *usage_main =
+	"usage: bbmsim [--help] [--version] COMMAND [ARGS]\n"
+	"\n"
+	"Run AArch64 page-table change sequences on several emulated PEs with a TLB\n"
+	"model that keeps stale and overlapping entries, and report every window in\n"
+	"which a PE could take a translation fault or a TLB conflict abort, or use a\n"
+	"stale translation, per FEAT_BBM level.\n"
+	"\n"
+	"commands:\n"
+	"  run SCENARIO      run a scenario at its levels (or one with --bbm) and report\n"
+	"  compare SCENARIO  run at every level of the scenario and show them side by side\n"
+	"  test [PATH...]    run every scenario under PATH (default: scenarios/) at each of\n"
+	"                    its levels and check its expectations\n"
+	"\n"
+	"'bbmsim COMMAND --help' describes the options of a command.\n"
+	"Exit status: 0 success, 1 an expectation failed, 2 bad input.\n";
+
+static const char *usage_run =
+	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--json] [-v]\n"
+	"\n"
+	"Run SCENARIO (a YAML file, docs/scenario-format.md) at each BBM level it lists,\n"
+	"or only at LEVEL, and print per level: each PE's final state and instruction\n"
+	"count, the faults taken, the hazard windows (kind, severity, PE, VA range, the\n"
+	"ticks that opened and closed them, the descriptor write that opened them),\n"
+	"rule violations, the implementation choices (knobs) that ran, and whether each\n"
+	"expectation held.\n"
+	"\n"
+	"  --bbm LEVEL      0, 1, 2 or 2-noabort\n"
+	"  --seed N         seed for the random schedule and random TLB replacement\n"
+	"  --max-insns N    instruction limit (all PEs together)\n"
+	"  --json           a machine-readable report instead (docs/report-format.md)\n"
+	"  -v, --verbose    also list every fault\n"
+	"\n"
+	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input.\n";
+
+static const char *usage_compare =
+	"usage: bbmsim compare SCENARIO [--seed N] [--max-insns N] [--json]\n"
+	"\n"
+	"Run SCENARIO at every BBM level it lists (default all: 0, 1, 2, 2-noabort) and\n"
+	"print one column per level: windows by kind and severity, faults, conflict\n"
+	"aborts, violations and expectations; then the windows of each level.\n"
+	"\n"
+	"  --seed N, --max-insns N   as for run\n"
+	"  --json                    one JSON report holding every level\n"
+	"\n"
+	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input.\n";
+
+static const char *usage_test =
+	"usage: bbmsim test [PATH...] [-j N] [--junit FILE]\n"
+	"\n"
+	"Run every scenario (*.yaml) under each PATH (files or directories, searched\n"
+	"recursively; default scenarios/) at each of its BBM levels and check its\n"
+	"expectations. One line per run, then 'N passed, N failed'.\n"
+	"\n"
+	"  -j N           run N scenarios in parallel processes (default 1)\n"
+	"  --junit FILE   also write JUnit XML to FILE\n"
+	"\n"
+	"Exit status: 0 when every run passes, 1 otherwise, 2 bad input.\n";
+
+static uint64_t parse_u64(const char *flag, const char *s)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		die2("%s needs a non-negative number", flag);
+	unsigned long long v = strtoull(s, &end, 0);
+	if (errno || *end)
+		die2("%s: '%s' is not a number", flag, s);
+	return v;
+}
+
+static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
+{
+	for (int i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *next = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			fputs(usage, stdout);
+			exit(0);
+		} else if (!strcmp(a, "--bbm") && strcmp(o->cmd, "run") == 0) {
+			if (!next || !bbm_level_parse(next, &o->level))
+				die2("--bbm needs a level: 0, 1, 2 or 2-noabort");
+			o->has_level = true;
+			i++;
+		} else if (!strcmp(a, "--seed") && strcmp(o->cmd, "test") != 0) {
+			o->ov.has_seed = true;
+			o->ov.seed = parse_u64(a, next);
+			i++;
+		} else if (!strcmp(a, "--max-insns") && strcmp(o->cmd, "test") != 0) {
+			o->ov.has_max_insns = true;
+			o->ov.max_insns = parse_u64(a, next);
+			if (!o->ov.max_insns)
+				die2("--max-insns must be at least 1");
+			i++;
+		} else if (!strcmp(a, "--json") && strcmp(o->cmd, "test") != 0) {
+			o->json = true;
+		} else if ((!strcmp(a, "-v") || !strcmp(a, "--verbose")) && !strcmp(o->cmd, "run")) {
+			o->verbose = true;
+		} else if (!strcmp(a, "-j") && !strcmp(o->cmd, "test")) {
+			uint64_t j = parse_u64(a, next);
+			if (j < 1 || j > 256)
+				die2("-j must be 1..256");
+			o->jobs = (unsigned)j;
+			i++;
+		} else if (!strncmp(a, "-j", 2) && a[2] && !strcmp(o->cmd, "test")) {
+			uint64_t j = parse_u64("-j", a + 2);
+			if (j < 1 || j > 256)
+				die2("-j must be 1..256");
+			o->jobs = (unsigned)j;
+		} else if (!strcmp(a, "--junit") && !strcmp(o->cmd, "test")) {
+			if (!next)
+				die2("--junit needs a file name");
+			o->junit = next;
+			i++;
+		} else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "%s %s: unknown option '%s'\n\n%s", prog, o->cmd, a, usage);
+			exit(2);
+		} else {
+			o->paths[o->npaths++] = a;
+		}
+	}
+}
+
+/* --- running one level --------------------------------------------------------- */
+
+typedef struct LevelRun {
+	BbmLevel level;
+	Machine *m;
+	Analysis *a;
+	RunEnd end;
+	ExpectResult *exp;
+	size_t nexp, nfail;
+	char knobs[512];
+} LevelRun;
+
+static uint64_t an_read(void *ctx, uint64_t pa)
+{
+	return machine_phys_read64(ctx, pa);
+}
+
+/* Returns false (message printed) on a build error: bad input. */
+static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides *ov, LevelRun *r)
+{
+	AnalysisPe apes[MACHINE_MAX_PES];
+	BbmKnobs knobs;
+	char err[1024];
+
+	memset(r, 0, sizeof(*r));
+	memset(apes, 0, sizeof(apes));
+	r->level = level;
+	r->m = scenario_build(s, level, ov, apes, &knobs, err, sizeof(err));
+	if (!r->m) {
+		fprintf(stderr, "%s\n", err);
+		return false;
+	}
+	r->a = analysis_new(apes, machine_npes(r->m), &knobs, an_read, r->m);
+	analysis_set_ttl_strict(r->a, scenario_ttl_strict(s));
+	machine_set_event_fn(r->m, analysis_event, r->a);
+	r->end = machine_run(r->m);
+	analysis_finish(r->a, machine_tick(r->m));
+	r->nexp = scenario_check(s, level, r->m, r->end, r->a, &r->exp);
+	for (size_t i = 0; i < r->nexp; i++)
+		if (!r->exp[i].ok)
+			r->nfail++;
+	scenario_knobs_text(s, r->knobs, sizeof(r->knobs));
+	return true;
+}
+
+static void level_run_fini(LevelRun *r)
+{
+	analysis_free(r->a);
+	machine_free(r->m);
+	free(r->exp);
+	memset(r, 0, sizeof(*r));
+}
+
+static size_t count_faults(Machine *m, int kind)
+{
+	const FaultRecord *f;
+	size_t n = machine_faults(m, &f), c = 0;
+	for (size_t i = 0; i < n; i++)
+		if (kind < 0 ? f[i].kind != FAULT_NONE : (int)f[i].kind == kind)
+			c++;
+	return c;
+}
+
+/* --- human report ---------------------------------------------------------------- */
+
+static void print_tick(FILE *o, uint64_t t)
+{
+	if (t == ~0ull)
+		fputs("end(open)", o);
+	else
+		fprintf(o, "%" PRIu64, t);
+}
+
+static void print_window(FILE *o, const Window *w)
+{
+	char d0[160], d1[160];
+	fprintf(o, "    PE%d %-17s %-14s VA 0x%" PRIx64 "+0x%" PRIx64 "  ticks %" PRIu64 "..", w->pe,
+		window_kind_name(w->kind), severity_name(w->severity), w->va, w->size, w->open_tick);
+	print_tick(o, w->close_tick);
+	fprintf(o, "  accesses %" PRIu64 " faults %" PRIu64 "\n", w->accesses, w->faults);
+	fprintf(o, "      why: %s\n", w->why);
+	fprintf(o, "      opened by PE%d pc 0x%" PRIx64 " insn 0x%08x at tick %" PRIu64
+		   ": desc @0x%" PRIx64 " L%d %s -> %s\n",
+		w->cause.pe, w->cause.pc, w->cause.insn, w->cause.tick, w->cause.desc_pa, w->cause.level,
+		desc_format(w->cause.old, w->cause.level, d0, sizeof(d0)),
+		desc_format(w->cause.val, w->cause.level, d1, sizeof(d1)));
+	fprintf(o, "      closed by: %s\n", w->closed_by[0] ? w->closed_by : "nothing (open at the end)");
+}
+
+static void print_level(FILE *o, const Scenario *s, LevelRun *r, bool verbose)
+{
+	unsigned n = machine_npes(r->m);
+
+	fprintf(o, "== %s at BBM level %s ==\n", scenario_name(s), bbm_level_name(r->level));
+	fprintf(o, "  knobs: %s\n", r->knobs);
+	fprintf(o, "  run: %s after %" PRIu64 " ticks\n", run_end_name(r->end), machine_tick(r->m));
+	for (unsigned i = 0; i < n; i++) {
+		fprintf(o, "  PE%u: %-8s level %-9s insns %-8" PRIu64 " pc 0x%" PRIx64, i,
+			pe_state_name(machine_pe_state(r->m, i)), bbm_level_name(machine_pe_level(r->m, i)),
+			machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
+		if (machine_pe_error(r->m, i))
+			fprintf(o, " (%s)", machine_pe_error(r->m, i));
+		fputc('\n', o);
+	}
+	const FaultRecord *f;
+	size_t nf = machine_faults(r->m, &f);
+	fprintf(o, "  faults: %zu (translation %zu, access-flag %zu, permission %zu, tlb-conflict %zu)\n",
+		count_faults(r->m, -1), count_faults(r->m, FAULT_TRANSLATION),
+		count_faults(r->m, FAULT_ACCESS_FLAG), count_faults(r->m, FAULT_PERMISSION),
+		count_faults(r->m, FAULT_TLB_CONFLICT));
+	for (size_t i = 0; i < nf; i++) {
+		if (!verbose && i >= 5) {
+			fprintf(o, "    ... %zu more (-v lists them all)\n", nf - i);
+			break;
+		}
+		fprintf(o, "    tick %" PRIu64 " PE%d pc 0x%" PRIx64 " %s %s%s L%d VA 0x%" PRIx64 " ESR 0x%" PRIx64 " %s\n",
+			f[i].tick, f[i].pe, f[i].pc, f[i].what,
+			f[i].kind ? fault_kind_name(f[i].kind) : "", f[i].kind ? "" : "-", f[i].level, f[i].va,
+			f[i].esr, f[i].delivered ? "delivered" : "not delivered (no vector table): PE stopped");
+	}
+	const Window *w;
+	size_t nw = analysis_windows(r->a, &w);
+	fprintf(o, "  windows: %zu\n", nw);
+	for (size_t i = 0; i < nw; i++)
+		print_window(o, &w[i]);
+	const Violation *v;
+	size_t nv = analysis_violations(r->a, &v);
+	fprintf(o, "  violations: %zu\n", nv);
+	for (size_t i = 0; i < nv; i++)
+		fprintf(o, "    %s tick %" PRIu64 " PE%d pc 0x%" PRIx64 ": %s\n", v[i].rule, v[i].tick, v[i].pe,
+			v[i].pc, v[i].what);
+	fprintf(o, "  expectations: %zu of %zu met\n", r->nexp - r->nfail, r->nexp);
+	for (size_t i = 0; i < r->nexp; i++)
+		fprintf(o, "    %-4s %s: %s\n", r->exp[i].ok ? "ok" : "FAIL", r->exp[i].where, r->exp[i].text);
+}
+
+/* --- JSON report ------------------------------------------------------------------- */
+
+static void json_str(FILE *o, const char *s)
+{
+	fputc('"', o);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
+			fprintf(o, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(o, "\\u%04x", c);
+		else
+			fputc(c, o);
+	}
+	fputc('"', o);
+}
+
+static void json_level(FILE *o, LevelRun *r)
+{
+	unsigned n = machine_npes(r->m);
+	char buf[160];
+
+	fprintf(o, "{\"level\":");
+	json_str(o, bbm_level_name(r->level));
+	fprintf(o, ",\"knobs\":");
+	json_str(o, r->knobs);
+	fprintf(o, ",\"run\":{\"end\":\"%s\",\"ticks\":%" PRIu64 "},\"pes\":[", run_end_name(r->end),
+		machine_tick(r->m));
+	for (unsigned i = 0; i < n; i++)
+		fprintf(o, "%s{\"pe\":%u,\"state\":\"%s\",\"level\":\"%s\",\"insns\":%" PRIu64 ",\"pc\":%" PRIu64 "}",
+			i ? "," : "", i, pe_state_name(machine_pe_state(r->m, i)),
+			bbm_level_name(machine_pe_level(r->m, i)), machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
+	fprintf(o, "],\"faults\":[");
+	const FaultRecord *f;
+	size_t nf = machine_faults(r->m, &f);
+	for (size_t i = 0; i < nf; i++) {
+		fprintf(o, "%s{\"tick\":%" PRIu64 ",\"pe\":%d,\"pc\":%" PRIu64 ",\"what\":\"%s\",\"kind\":\"%s\","
+			   "\"level\":%d,\"va\":%" PRIu64 ",\"esr\":%" PRIu64 ",\"delivered\":%s}",
+			i ? "," : "", f[i].tick, f[i].pe, f[i].pc, f[i].what, fault_kind_name(f[i].kind), f[i].level,
+			f[i].va, f[i].esr, f[i].delivered ? "true" : "false");
+	}
+	fprintf(o, "],\"windows\":[");
+	const Window *w;
+	size_t nw = analysis_windows(r->a, &w);
+	for (size_t i = 0; i < nw; i++) {
+		fprintf(o, "%s{\"kind\":\"%s\",\"severity\":\"%s\",\"pe\":%d,\"va\":%" PRIu64 ",\"size\":%" PRIu64
+			   ",\"open_tick\":%" PRIu64 ",\"close_tick\":",
+			i ? "," : "", window_kind_name(w[i].kind), severity_name(w[i].severity), w[i].pe, w[i].va,
+			w[i].size, w[i].open_tick);
+		if (w[i].close_tick == ~0ull)
+			fputs("null", o);
+		else
+			fprintf(o, "%" PRIu64, w[i].close_tick);
+		fprintf(o, ",\"why\":");
+		json_str(o, w[i].why);
+		fprintf(o, ",\"closed_by\":");
+		json_str(o, w[i].closed_by);
+		fprintf(o, ",\"accesses\":%" PRIu64 ",\"faults\":%" PRIu64 ",\"cause\":{\"pe\":%d,\"pc\":%" PRIu64
+			   ",\"tick\":%" PRIu64 ",\"insn\":%u,\"desc_pa\":%" PRIu64 ",\"level\":%d,\"old\":%" PRIu64
+			   ",\"new\":%" PRIu64 ",\"old_decoded\":",
+			w[i].accesses, w[i].faults, w[i].cause.pe, w[i].cause.pc, w[i].cause.tick, w[i].cause.insn,
+			w[i].cause.desc_pa, w[i].cause.level, w[i].cause.old, w[i].cause.val);
+		json_str(o, desc_format(w[i].cause.old, w[i].cause.level, buf, sizeof(buf)));
+		fprintf(o, ",\"new_decoded\":");
+		json_str(o, desc_format(w[i].cause.val, w[i].cause.level, buf, sizeof(buf)));
+		fprintf(o, "}}");
+	}
+	fprintf(o, "],\"violations\":[");
+	const Violation *v;
+	size_t nv = analysis_violations(r->a, &v);
+	for (size_t i = 0; i < nv; i++) {
+		fprintf(o, "%s{\"rule\":\"%s\",\"tick\":%" PRIu64 ",\"pe\":%d,\"pc\":%" PRIu64 ",\"what\":",
+			i ? "," : "", v[i].rule, v[i].tick, v[i].pe, v[i].pc);
+		json_str(o, v[i].what);
+		fputc('}', o);
+	}
+	fprintf(o, "],\"expectations\":[");
+	for (size_t i = 0; i < r->nexp; i++) {
+		fprintf(o, "%s{\"ok\":%s,\"where\":", i ? "," : "", r->exp[i].ok ? "true" : "false");
+		json_str(o, r->exp[i].where);
+		fprintf(o, ",\"text\":");
+		json_str(o, r->exp[i].text);
+		fputc('}', o);
+	}
+	fprintf(o, "]}");
+}
+
+/* --- commands ---------------------------------------------------------------------- */
+
+static Scenario *load_or_die(const char *path)
+{
+	char err[1024];
+	Scenario *s = scenario_load(path, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		exit(2);
+	}
+	return s;
+}
+
+static int cmd_run_or_compare(Opts *o, bool compare)
+{
+	if (o->npaths != 1)
+		die2("%s needs exactly one SCENARIO file (see 'bbmsim %s --help')", o->cmd, o->cmd);
+	Scenario *s = load_or_die(o->paths[0]);
+	BbmLevel levels[BBM_LEVEL_COUNT];
+	size_t nl = scenario_levels(s, levels);
+	if (!compare && o->has_level) {
+		levels[0] = o->level;
+		nl = 1;
+	}
+	LevelRun runs[BBM_LEVEL_COUNT];
+	int status = 0;
+	for (size_t i = 0; i < nl; i++) {
+		if (!run_level(s, levels[i], &o->ov, &runs[i])) {
+			for (size_t j = 0; j < i; j++)
+				level_run_fini(&runs[j]);
+			scenario_free(s);
+			return 2;
+		}
+		if (runs[i].nfail)
+			status = 1;
+	}
+	if (o->json) {
+		printf("{\"bbmsim_report\":1,\"scenario\":");
+		json_str(stdout, scenario_name(s));
+		printf(",\"file\":");
+		json_str(stdout, scenario_path(s));
+		printf(",\"levels\":[");
+		for (size_t i = 0; i < nl; i++) {
+			if (i)
+				putchar(',');
+			json_level(stdout, &runs[i]);
+		}
+		printf("],\"passed\":%s}\n", status ? "false" : "true");
+	} else if (!compare) {
+		for (size_t i = 0; i < nl; i++)
+			print_level(stdout, s, &runs[i], o->verbose);
+	} else {
+		printf("%s (%s): windows per BBM level\n\n", scenario_name(s), scenario_path(s));
+		printf("%-36s", "");
+		for (size_t i = 0; i < nl; i++)
+			printf(" %12s", bbm_level_name(levels[i]));
+		printf("\n");
+		for (int k = 0; k < WIN_KIND_COUNT; k++)
+			for (int sv = SEV_COUNT - 1; sv >= 0; sv--) {
+				size_t any = 0;
+				for (size_t i = 0; i < nl; i++)
+					any += analysis_count(runs[i].a, k, sv, -1);
+				if (!any)
+					continue;
+				char label[64];
+				snprintf(label, sizeof(label), "%s %s", window_kind_name(k), severity_name(sv));
+				printf("%-36s", label);
+				for (size_t i = 0; i < nl; i++)
+					printf(" %12zu", analysis_count(runs[i].a, k, sv, -1));
+				printf("\n");
+			}
+		const char *rows[] = { "faults taken", "tlb conflict aborts taken", "rule violations",
+				       "expectations failed" };
+		for (int r = 0; r < 4; r++) {
+			printf("%-36s", rows[r]);
+			for (size_t i = 0; i < nl; i++) {
+				const Violation *v;
+				size_t val = r == 0 ? count_faults(runs[i].m, -1)
+					     : r == 1 ? count_faults(runs[i].m, FAULT_TLB_CONFLICT)
+					     : r == 2 ? analysis_violations(runs[i].a, &v)
+						      : runs[i].nfail;
+				printf(" %12zu", val);
+			}
+			printf("\n");
+		}
+		printf("\n");
+		for (size_t i = 0; i < nl; i++)
+			print_level(stdout, s, &runs[i], false);
+	}
+	for (size_t i = 0; i < nl; i++)
+		level_run_fini(&runs[i]);
+	scenario_free(s);
+	return status;
+}
+
+/* bbmsim test ------------------------------------------------------------------------ */
+
+typedef struct StrList {
+	char **v;
+	size_t n, cap;
+} StrList;
+
+static void strlist_add(StrList *l, const char *s)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 32;
+		l->v = realloc(l->v, l->cap * sizeof(*l->v));
+	}
+	l->v[l->n++] = strdup(s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_yaml_ext(const char *name)
+{
+	size_t n = strlen(name);
+	return (n > 5 && !strcmp(name + n - 5, ".yaml")) || (n > 4 && !strcmp(name + n - 4, ".yml"));
+}
+
+static void find_scenarios(const char *path, StrList *out, bool top)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		if (top)
+			die2("test: cannot read '%s': %s", path, strerror(errno));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		if (top || has_yaml_ext(path))
+			strlist_add(out, path);
+		return;
+	}
+	DIR *d = opendir(path);
+	if (!d) {
+		if (top)
+			die2("test: cannot open directory '%s': %s", path, strerror(errno));
+		return;
+	}
+	StrList names = { 0 };
+	struct dirent *e;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			strlist_add(&names, e->d_name);
+	closedir(d);
+	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	for (size_t i = 0; i < names.n; i++) {
+		char *p;
+		if (asprintf(&p, "%s/%s", path, names.v[i]) < 0)
+			die2("out of memory");
+		find_scenarios(p, out, false);
+		free(p);
+		free(names.v[i]);
+	}
+	free(names.v);
+}
+
+/*
+ * Run one scenario at each of its levels; write one result line per run to @o:
+ * "PASS|FAIL|ERROR <file> [level] <detail>".
+ */
+static void test_one(const char *path, FILE *o)
+{
+	char err[1024];
+	Scenario *s = scenario_load(path, err, sizeof(err));
+	if (!s) {
+		fprintf(o, "ERROR\t%s\t-\t%s\n", path, err);
+		return;
+	}
+	BbmLevel levels[BBM_LEVEL_COUNT];
+	size_t nl = scenario_levels(s, levels);
+	ScenarioOverrides ov = { 0 };
+	for (size_t i = 0; i < nl; i++) {
+		LevelRun r;
+		AnalysisPe apes[MACHINE_MAX_PES];
+		BbmKnobs knobs;
+		memset(&r, 0, sizeof(r));
+		r.level = levels[i];
+		r.m = scenario_build(s, levels[i], &ov, apes, &knobs, err, sizeof(err));
+		if (!r.m) {
+			for (char *c = err; *c; c++)
+				if (*c == '\n' || *c == '\t')
+					*c = ' ';
+			fprintf(o, "ERROR\t%s\t%s\t%s\n", path, bbm_level_name(levels[i]), err);
+			continue;
+		}
+		r.a = analysis_new(apes, machine_npes(r.m), &knobs, an_read, r.m);
+		analysis_set_ttl_strict(r.a, scenario_ttl_strict(s));
+		machine_set_event_fn(r.m, analysis_event, r.a);
+		r.end = machine_run(r.m);
+		analysis_finish(r.a, machine_tick(r.m));
+		r.nexp = scenario_check(s, levels[i], r.m, r.end, r.a, &r.exp);
+		size_t first_fail = r.nexp;
+		for (size_t k = 0; k < r.nexp; k++)
+			if (!r.exp[k].ok) {
+				r.nfail++;
+				if (first_fail == r.nexp)
+					first_fail = k;
+			}
+		if (r.nfail)
+			fprintf(o, "FAIL\t%s\t%s\t%zu of %zu expectations failed; first: %s: %s\n", path,
+				bbm_level_name(levels[i]), r.nfail, r.nexp, r.exp[first_fail].where,
+				r.exp[first_fail].text);
+		else
+			fprintf(o, "PASS\t%s\t%s\t%zu expectations, %" PRIu64 " ticks\n", path,
+				bbm_level_name(levels[i]), r.nexp, machine_tick(r.m));
+		level_run_fini(&r);
+	}
+	scenario_free(s);
+}
+
+static void xml_escape(FILE *o, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '<': fputs("&lt;", o); break;
+		case '>': fputs("&gt;", o); break;
+		case '&': fputs("&amp;", o); break;
+		case '"': fputs("&quot;", o); break;
+		default:
+			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
+				fputc(*s, o);
+		}
+	}
+}
+
+static int cmd_test(Opts *o)
+{
+	StrList files = { 0 };
+	if (!o->npaths)
+		find_scenarios("scenarios", &files, true);
+	for (size_t i = 0; i < o->npaths; i++)
+		find_scenarios(o->paths[i], &files, true);
+	unsigned jobs = o->jobs ? o->jobs : 1;
+
+	/* Each scenario writes its result lines to its own buffer; printed in file order. */
+	char **results = calloc(files.n + 1, sizeof(*results));
+	size_t next = 0, done = 0;
+	struct { pid_t pid; size_t idx; FILE *f; } *run = calloc(jobs, sizeof(*run));
+	unsigned running = 0;
+	size_t printed = 0;
+	unsigned passed = 0, failed = 0;
+	FILE *junit = NULL;
+	if (o->junit && !(junit = fopen(o->junit, "w")))
+		die2("test: cannot write '%s': %s", o->junit, strerror(errno));
+	StrList lines = { 0 };
+
+	fflush(stdout);
+	while (done < files.n) {
+		while (running < jobs && next < files.n) {
+			FILE *tmp = tmpfile();
+			if (!tmp)
+				die2("test: cannot create a temporary file");
+			pid_t pid = jobs > 1 ? fork() : 0;
+			if (pid < 0)
+				die2("test: fork failed: %s", strerror(errno));
+			if (pid == 0) {
+				test_one(files.v[next], tmp);
+				fflush(tmp);
+				if (jobs > 1)
+					_exit(0);
+			}
+			unsigned slot = 0;
+			while (run[slot].f)
+				slot++;
+			run[slot].pid = jobs > 1 ? pid : 0;
+			run[slot].idx = next++;
+			run[slot].f = tmp;
+			running++;
+			if (jobs == 1)
+				break;
+		}
+		/* Reap one. */
+		unsigned slot = 0;
+		if (jobs > 1) {
+			int st;
+			pid_t pid = wait(&st);
+			while (slot < jobs && (!run[slot].f || run[slot].pid != pid))
+				slot++;
+			if (slot == jobs)
+				continue;
+			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+				/* A crash of the simulator: report it as an error line. */
+				fseek(run[slot].f, 0, SEEK_END);
+				fprintf(run[slot].f, "ERROR\t%s\t-\tthe test process died (status %d)\n",
+					files.v[run[slot].idx], st);
+			}
+		} else {
+			while (!run[slot].f)
+				slot++;
+		}
+		FILE *f = run[slot].f;
+		size_t len = (size_t)ftell(f);
+		fseek(f, 0, SEEK_END);
+		len = (size_t)ftell(f);
+		rewind(f);
+		char *buf = malloc(len + 1);
+		buf[fread(buf, 1, len, f)] = 0;
+		fclose(f);
+		results[run[slot].idx] = buf;
+		run[slot].f = NULL;
+		running--;
+		done++;
+		/* Print what is ready, in order. */
+		while (printed < files.n && results[printed]) {
+			char *save, *line = strtok_r(results[printed], "\n", &save);
+			for (; line; line = strtok_r(NULL, "\n", &save)) {
+				char *f0 = line, *f1 = strchr(f0, '\t');
+				if (!f1)
+					continue;
+				*f1++ = 0;
+				char *f2 = strchr(f1, '\t');
+				if (!f2)
+					continue;
+				*f2++ = 0;
+				char *f3 = strchr(f2, '\t');
+				if (f3)
+					*f3++ = 0;
+				bool ok = !strcmp(f0, "PASS");
+				ok ? passed++ : failed++;
+				printf("%-5s %s [%s] %s\n", f0, f1, f2, f3 ? f3 : "");
+				if (junit) {
+					char *xl;
+					if (asprintf(&xl, "%s\t%s\t%s\t%s", f0, f1, f2, f3 ? f3 : "") >= 0)
+						strlist_add(&lines, xl), free(xl);
+				}
+			}
+			printed++;
+		}
+		fflush(stdout);
+	}
+	printf("%u passed, %u failed\n", passed, failed);
+	if (junit) {
+		fprintf(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			       "<testsuites><testsuite name=\"bbmsim\" tests=\"%u\" failures=\"%u\">\n",
+			passed + failed, failed);
+		for (size_t i = 0; i < lines.n; i++) {
+			char *f0 = lines.v[i], *f1 = strchr(f0, '\t');
+			*f1++ = 0;
+			char *f2 = strchr(f1, '\t');
+			*f2++ = 0;
+			char *f3 = strchr(f2, '\t');
+			*f3++ = 0;
+			fputs("  <testcase classname=\"", junit);
+			xml_escape(junit, f1);
+			fputs("\" name=\"level ", junit);
+			xml_escape(junit, f2);
+			fputs("\">", junit);
+			if (strcmp(f0, "PASS")) {
+				fputs("<failure message=\"", junit);
+				xml_escape(junit, f3);
+				fputs("\"/>", junit);
+			}
+			fputs("</testcase>\n", junit);
+			free(lines.v[i]);
+		}
+		fputs("</testsuite></testsuites>\n", junit);
+		fclose(junit);
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		free(files.v[i]);
+		free(results[i]);
+	}
+	free(files.v);
+	free(results);
+	free(run);
+	free(lines.v);
+	return failed ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	Opts o;
+
+	memset(&o, 0, sizeof(o));
+	if (argc < 2) {
+		fputs(usage_main, stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		fputs(usage_main, stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("bbmsim %s\n", BBMSIM_VERSION);
+		return 0;
+	}
+	o.cmd = argv[1];
+	o.paths = calloc((size_t)argc, sizeof(*o.paths));
+	int rc;
+	if (!strcmp(o.cmd, "run")) {
+		parse_opts(argc - 2, argv + 2, &o, usage_run);
+		rc = cmd_run_or_compare(&o, false);
+	} else if (!strcmp(o.cmd, "compare")) {
+		parse_opts(argc - 2, argv + 2, &o, usage_compare);
+		rc = cmd_run_or_compare(&o, true);
+	} else if (!strcmp(o.cmd, "test")) {
+		parse_opts(argc - 2, argv + 2, &o, usage_test);
+		rc = cmd_test(&o);
+	} else {
+		fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, o.cmd, usage_main);
+		rc = 2;
+	}
+	free(o.paths);
+	return rc;
+}

@@ -78,4 +78,7 @@ size_t scenario_check(const Scenario *s, BbmLevel level, Machine *m, RunEnd end,
  */
 void scenario_knobs_text(const Scenario *s, char *buf, size_t len);
 
+/* machine.ttl: does a TTL hint naming another level spare leaf entries? (for the analysis) */
+bool scenario_ttl_strict(const Scenario *s);
+
 #endif

@@ -1,0 +1,83 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# cli_test.sh BBMSIM SRCDIR - the command line as a user meets it: exit
+# codes, located messages, --json, --junit, -j, determinism, and a
+# deliberately wrong expectation failing `bbmsim test`.
+set -u
+B=$1
+S=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+
+check() {   # check NAME EXPECTED_RC CMD...
+	name=$1; want=$2; shift 2
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		echo "FAIL $name: exit $rc, wanted $want"; cat "$T/out" "$T/err" | head -20
+		fails=$((fails + 1))
+	fi
+}
+
+expect_text() {   # expect_text NAME FILE TEXT
+	if ! grep -qF -- "$3" "$2"; then
+		echo "FAIL $1: '$3' not in $2:"; head -20 "$2"
+		fails=$((fails + 1))
+	fi
+}
+
+ex=$S/scenarios/examples/remap-bbm.yaml
+
+check help 0 "$B" --help
+expect_text help "$T/out" "compare SCENARIO"
+for c in run compare test; do
+	check "help-$c" 0 "$B" $c --help
+	expect_text "help-$c" "$T/out" "usage: bbmsim $c"
+done
+check no-args 2 "$B"
+check unknown-command 2 "$B" frobnicate
+expect_text unknown-command "$T/err" "unknown command 'frobnicate'"
+check unknown-flag 2 "$B" run "$ex" --frob
+expect_text unknown-flag "$T/err" "unknown option '--frob'"
+check bad-level 2 "$B" run "$ex" --bbm 3
+expect_text bad-level "$T/err" "--bbm needs a level"
+check bad-seed 2 "$B" run "$ex" --seed x12
+check bad-jobs 2 "$B" test -j 0
+check missing-file 2 "$B" run "$T/nope.yaml"
+expect_text missing-file "$T/err" "nope.yaml"
+check two-files 2 "$B" run "$ex" "$ex"
+
+check run-example 0 "$B" run "$ex" --bbm 0
+expect_text run-example "$T/out" "expectations: 5 of 5 met"
+
+# A wrong expectation fails run and test with exit 1 and names the expectation.
+bad=$S/tests/expect-fail/wrong-expectation.yaml
+check wrong-run 1 "$B" run "$bad" --bbm 0
+expect_text wrong-run "$T/out" "FAIL"
+check wrong-test 1 "$B" test "$bad" --junit "$T/j.xml"
+expect_text wrong-test "$T/out" "0 passed, 4 failed"
+expect_text wrong-test "$T/out" "PE 1 x0 == 0x3333: got 0x2222"
+expect_text wrong-junit "$T/j.xml" "<failure"
+
+# JSON is valid and byte-identical run to run.
+check json 0 "$B" run "$ex" --json --seed 7
+cp "$T/out" "$T/a.json"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["bbmsim_report"]==1 and len(d["levels"])==4' "$T/a.json" \
+	|| { echo "FAIL json: not the documented report"; fails=$((fails + 1)); }
+check json2 0 "$B" run "$ex" --json --seed 7
+cmp -s "$T/out" "$T/a.json" || { echo "FAIL json: two runs differ"; fails=$((fails + 1)); }
+
+# test: -j gives the same lines as sequential.
+check test-seq 1 "$B" test "$S/scenarios/examples" "$bad"
+cp "$T/out" "$T/seq"
+check test-par 1 "$B" test -j 3 "$S/scenarios/examples" "$bad"
+cmp -s "$T/out" "$T/seq" || { echo "FAIL -j: output differs from sequential"; diff "$T/seq" "$T/out"; fails=$((fails + 1)); }
+
+# compare prints one column per level.
+check compare 0 "$B" compare "$S/scenarios/linear-map/split-live-bbml2.yaml"
+expect_text compare "$T/out" "tlb-conflict abort-possible"
+
+[ "$fails" = 0 ] && echo "cli: all checks passed"
+exit "$fails"
