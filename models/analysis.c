@@ -54,6 +54,7 @@ typedef struct Stale {
 	int storer;
 	uint64_t visible_tick;  /* when the replacing store became visible to walks */
 	long win;               /* conflict or stale window, -1 */
+	bool flagged;           /* a violation was reported for it */
 } Stale;
 
 typedef struct FaultOpen {
@@ -424,38 +425,64 @@ static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 	return a <= b + bs - 1 && b <= a + as - 1;
 }
 
-/* Check PE @p's stale entries in [va, va+size) against the current leaves there. */
+/* A stale walk-cache entry over new leaves: walks may still go through the old table. */
+static Diff diff_walk_cache(const Stale *s, const Leaf *c, char *why, size_t len)
+{
+	char b[16];
+	snprintf(why, len, "stale walk-cache entry (L%d table at 0x%llx) over a new %s leaf", s->level,
+		 (unsigned long long)s->oa, size_text(c->size_log2, b, sizeof(b)));
+	return DIFF_SIZE;
+}
+
+/*
+ * Check PE @pi's stale entries in [va, va+size) against the current leaves
+ * there. All the stale entries that now conflict for one reason share one
+ * window (per kind), which closes when the last of them is invalidated.
+ */
 static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size, const LeafList *cur,
 			    const WindowCause *cause)
 {
 	PeA *p = &a->pe[pi];
+	long win[2] = { -1, -1 };      /* [0] conflict, [1] stale */
+	Diff worst_c = DIFF_NONE;
+	char why[2][160] = { "", "" };
 
 	for (size_t i = 0; i < p->nst; i++) {
 		Stale *s = &p->st[i];
-		if (s->win >= 0 || !s->leaf || !ranges_overlap(s->va, 1ull << s->size_log2, va, size))
+		if (s->win >= 0 || !ranges_overlap(s->va, 1ull << s->size_log2, va, size))
 			continue;
 		Diff worst = DIFF_NONE;
-		char why[160] = "", w[160];
+		char w[160], sw[160] = "";
 		for (size_t j = 0; j < cur->n; j++) {
 			const Leaf *c = &cur->l[j];
 			if (!ranges_overlap(s->va, 1ull << s->size_log2, c->va, 1ull << c->size_log2) ||
 			    !cacheable(p, c->desc, c->level))
 				continue;
-			Diff d = diff_of(s, c, w, sizeof(w));
+			Diff d = s->leaf ? diff_of(s, c, w, sizeof(w)) : diff_walk_cache(s, c, w, sizeof(w));
 			if (d > worst) {
 				worst = d;
-				memcpy(why, w, sizeof(why));
+				memcpy(sw, w, sizeof(sw));
 			}
 		}
 		if (worst == DIFF_NONE)
 			continue;
-		if (worst == DIFF_PERMS)
-			s->win = open_window(a, WIN_STALE, SEV_BENIGN, (int)pi, s->va, 1ull << s->size_log2,
-					     cause, why);
-		else
-			s->win = open_window(a, WIN_TLB_CONFLICT,
-					     worst == DIFF_SIZE ? size_severity(p->level) : SEV_VIOLATION,
-					     (int)pi, s->va, 1ull << s->size_log2, cause, why);
+		int k = worst == DIFF_PERMS ? 1 : 0;
+		if (win[k] < 0) {
+			win[k] = k ? open_window(a, WIN_STALE, SEV_BENIGN, (int)pi, va, size, cause, sw)
+				   : open_window(a, WIN_TLB_CONFLICT, SEV_BENIGN, (int)pi, va, size, cause, sw);
+			memcpy(why[k], sw, sizeof(why[k]));
+		}
+		if (k == 0 && worst > worst_c) {
+			worst_c = worst;
+			memcpy(why[0], sw, sizeof(why[0]));
+		}
+		s->win = win[k];
+		a->w[win[k]].refs++;
+	}
+	if (win[0] >= 0) {
+		Window *w = &a->w[win[0]];
+		w->severity = worst_c == DIFF_SIZE ? size_severity(p->level) : SEV_VIOLATION;
+		snprintf(w->why, sizeof(w->why), "%s", why[0]);
 	}
 }
 
@@ -481,6 +508,65 @@ static void drop_fault(Analysis *a, PeA *p, size_t i, const char *by)
 	p->fo[i] = p->fo[--p->nfo];
 }
 
+static bool leaf_writable(uint64_t desc)
+{
+	return !(desc & DESC_AP2);
+}
+
+/*
+ * RWHZWS / RKFLJB (and Linux's pgattr_change_is_safe()): a valid-to-valid
+ * change that needs break-before-make at the lowest level of the PEs that
+ * may hold the old translation. Nobody exposed, no violation.
+ */
+static void check_store_rules(Analysis *a, const Event *ev, DescKind kv, DescKind kw, uint64_t va)
+{
+	uint64_t V = ev->old, W = ev->val;
+	int L = ev->level;
+	BbmLevel lo = BBM_LEVEL_COUNT;
+
+	for (unsigned pi = 0; pi < a->npes; pi++) {
+		PeA *p = &a->pe[pi];
+		if (p->active && (p->regs.sctlr & SCTLR_M) && may_hold_tree(a, p, va, ev->pa, L) && p->level < lo)
+			lo = p->level;
+	}
+	if (lo == BBM_LEVEL_COUNT)
+		return;
+	const char *lvl = bbm_level_name(lo);
+	char what[160];
+	bool tv = kv == DESC_KIND_TABLE, tw = kw == DESC_KIND_TABLE;
+	if (tv != tw) {
+		/* A size change: BBML2 allows it; BBML1 only through an nT block (RKFLJB). */
+		bool nt_path = (kv == DESC_KIND_BLOCK && (V & DESC_NT)) || (kw == DESC_KIND_BLOCK && (W & DESC_NT));
+		if (lo == BBM_L0 || (lo == BBM_L1 && !nt_path)) {
+			snprintf(what, sizeof(what), "%s replaced by %s in place at BBM level %s: block size changed without break-before-make",
+				 tv ? "table" : "block", tw ? "table" : "block", lvl);
+			add_violation(a, ev->pe, ev->pc, "RKFLJB", what);
+		}
+		return;
+	}
+	if (tv)
+		return;   /* table to table: the subtrees are judged by the windows */
+	/* OA bits below the block size are RES0 (or nT, bit 16): not part of the address. */
+	uint64_t oa_mask = DESC_OA_MASK & ~(desc_level_size(L) - 1);
+	uint64_t oa_v = V & oa_mask, oa_w = W & oa_mask;
+	if (oa_v != oa_w && (leaf_writable(V) || leaf_writable(W))) {
+		snprintf(what, sizeof(what), "output address 0x%llx -> 0x%llx changed in place on a writable mapping",
+			 (unsigned long long)oa_v, (unsigned long long)oa_w);
+		add_violation(a, ev->pe, ev->pc, "RWHZWS", what);
+	}
+	if ((V ^ W) & ((7ull << 2) | (3ull << 8))) {
+		snprintf(what, sizeof(what), "memory type or shareability changed in place (AttrIndx %u -> %u, SH %u -> %u)",
+			 DESC_ATTRIDX(V), DESC_ATTRIDX(W), DESC_SH(V), DESC_SH(W));
+		add_violation(a, ev->pe, ev->pc, "RWHZWS", what);
+	}
+	if ((V & DESC_NG) && !(W & DESC_NG))
+		add_violation(a, ev->pe, ev->pc, "RWHZWS", "nG 1 -> 0 in place: a global entry may overlap non-global ones");
+	if (((V ^ W) & DESC_CONT) && lo == BBM_L0) {
+		snprintf(what, sizeof(what), "contiguous bit changed on a live entry at BBM level 0 (RKHRBC needs FEAT_BBML1)");
+		add_violation(a, ev->pe, ev->pc, "RNGLXZ", what);
+	}
+}
+
 static void on_desc_write(Analysis *a, const Event *ev)
 {
 	int L = ev->level;
@@ -499,6 +585,20 @@ static void on_desc_write(Analysis *a, const Event *ev)
 		add_violation(a, ev->pe, ev->pc, "IPJZBK", "nT (bit 16) set in a block descriptor at BBM level 0, where it is RES0");
 	/* A live contiguous run changed in place (RNGLXZ) is judged by the windows. */
 
+	/* A table page rewritten while a PE may still walk it through a stale walk-cache entry. */
+	for (unsigned pi = 0; pi < a->npes; pi++)
+		for (size_t i = 0; i < a->pe[pi].nst; i++) {
+			Stale *st = &a->pe[pi].st[i];
+			if (st->leaf || st->flagged || st->oa != (D & ~(PAGE_SIZE - 1)))
+				continue;
+			char what[160];
+			snprintf(what, sizeof(what),
+				 "table page 0x%llx rewritten while PE%u may still walk it (stale walk-cache entry, no completed TLBI)",
+				 (unsigned long long)st->oa, pi);
+			add_violation(a, ev->pe, ev->pc, "RRVJDB", what);
+			st->flagged = true;
+		}
+
 	LeafList old = { 0 }, cur = { 0 };
 	bool valid_old = kv == DESC_KIND_BLOCK || kv == DESC_KIND_PAGE || kv == DESC_KIND_TABLE;
 	bool valid_new = kw == DESC_KIND_BLOCK || kw == DESC_KIND_PAGE || kw == DESC_KIND_TABLE;
@@ -506,6 +606,8 @@ static void on_desc_write(Analysis *a, const Event *ev)
 		collect_leaves(a, V, D, L, va, &old);
 	if (valid_new)
 		collect_leaves(a, W, D, L, va, &cur);
+	if (valid_old && valid_new && V != W)
+		check_store_rules(a, ev, kv, kw, va);
 
 	for (unsigned pi = 0; pi < a->npes; pi++) {
 		PeA *p = &a->pe[pi];
@@ -610,9 +712,25 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 			       .leaf = s->leaf, .global = !(s->desc & DESC_NG), .asid = ev->tlbi.asid };
 		/* Removed only if the walker could no longer refill it when the TLBI was issued. */
 		if (tlbi_covers(&ev->tlbi, &e, a->ttl_strict) && s->visible_tick <= issued) {
-			if (s->win >= 0)
+			if (s->win >= 0 && --a->w[s->win].refs == 0)
 				close_window(a, s->win, by);
 			continue;
+		}
+		/* A last-level TLBI spared a walk-cache entry for a changed table. */
+		if (!s->leaf && !s->flagged && s->visible_tick <= issued &&
+		    (ev->tlbi.kind == TLBI_VAL || ev->tlbi.kind == TLBI_VAAL || ev->tlbi.kind == TLBI_RVAL ||
+		     ev->tlbi.kind == TLBI_RVAAL)) {
+			TlbiOp any = ev->tlbi;
+			any.kind = ev->tlbi.kind == TLBI_VAL ? TLBI_VA : ev->tlbi.kind == TLBI_VAAL ? TLBI_VAA
+				 : ev->tlbi.kind == TLBI_RVAL ? TLBI_RVA : TLBI_RVAA;
+			if (tlbi_covers(&any, &e, a->ttl_strict)) {
+				char what[160];
+				snprintf(what, sizeof(what),
+					 "tlbi %s leaves PE%d's walk-cache entry for the changed L%d table descriptor at 0x%llx",
+					 name, ev->pe, s->level, (unsigned long long)s->desc_pa);
+				add_violation(a, ev->other_pe, 0, "D8.17.5", what);
+				s->flagged = true;
+			}
 		}
 		p->st[k++] = *s;
 	}
@@ -695,6 +813,7 @@ void analysis_finish(Analysis *a, uint64_t end_tick)
 		/* A stale translation that was used, or never invalidated, is a violation (RGPPYH). */
 		if (w->kind == WIN_STALE && (w->close_tick == NOT_YET || w->accesses))
 			w->severity = SEV_VIOLATION;
+		w->latent = !w->accesses && !w->faults;
 	}
 	for (size_t i = 0; i < a->ntt; i++) {
 		if (a->tt[i].remaining <= 0)

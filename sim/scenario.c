@@ -1436,6 +1436,31 @@ static bool load_pe_index(Ld *l, yaml_node_t *v, int *pe)
 	return get_int(l, v, "pe", 0, (int)l->s->cfg.npes - 1, pe);
 }
 
+
+static bool load_violation(Ld *l, yaml_node_t *v, int level)
+{
+	static const char *const vkeys[] = { "rule", "min", "max", "count", NULL };
+	Expect *e = exp_add(l, EXP_VIOLATIONS, level, v);
+
+	if (v->type == YAML_SCALAR_NODE) {
+		if (!get_u64(l, v, "violations", 0, UINT64_MAX, &e->min))
+			return false;
+		e->max = e->min;
+		e->has_min = e->has_max = true;
+		return true;
+	}
+	if (!map_keys(l, v, "expect.violations", vkeys))
+		return false;
+	yaml_node_t *r = map_get(l, v, "rule");
+	if (r) {
+		const char *rs = scalar(r);
+		if (!rs || !*rs || strlen(rs) >= sizeof(e->rule))
+			return fail_at(l, r, "rule must be an Arm ARM rule id such as RWHZWS");
+		snprintf(e->rule, sizeof(e->rule), "%s", rs);
+	}
+	return load_bounds(l, v, e);
+}
+
 static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 {
 	static const char *const keys[] = { "run", "pes", "faults", "windows", "violations", "regs", "memory", NULL };
@@ -1444,7 +1469,6 @@ static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 	static const char *const accesses[] = { "read", "write", "fetch", NULL };
 	static const char *const fkeys[] = { "pe", "kind", "level", "access", "va", "min", "max", "count", NULL };
 	static const char *const wkeys[] = { "kind", "severity", "pe", "min", "max", "count", NULL };
-	static const char *const vkeys[] = { "rule", "min", "max", "count", NULL };
 	Scenario *s = l->s;
 	yaml_node_t *v;
 	char w[96];
@@ -1583,24 +1607,11 @@ static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 				}
 			}
 		} else if (!strcmp(k, "violations")) {
-			Expect *e = exp_add(l, EXP_VIOLATIONS, level, v);
-			if (v->type == YAML_SCALAR_NODE) {
-				if (!get_u64(l, v, "violations", 0, UINT64_MAX, &e->min))
+			/* A number, one {rule, min, max, count} map, or a list of such maps. */
+			size_t nv = v->type == YAML_SEQUENCE_NODE ? seq_len(v) : 1;
+			for (size_t q = 0; q < nv; q++)
+				if (!load_violation(l, v->type == YAML_SEQUENCE_NODE ? seq_at(l, v, q) : v, level))
 					return false;
-				e->max = e->min;
-				e->has_min = e->has_max = true;
-				continue;
-			}
-			if (!map_keys(l, v, "expect.violations", vkeys))
-				return false;
-			if ((v = map_get(l, v, "rule"))) {
-				const char *r = scalar(v);
-				if (!r || !*r || strlen(r) >= sizeof(e->rule))
-					return fail_at(l, v, "rule must be an Arm ARM rule id such as RWHZWS");
-				snprintf(e->rule, sizeof(e->rule), "%s", r);
-			}
-			if (!load_bounds(l, node(l, p->value), e))
-				return false;
 		}
 	}
 	return true;

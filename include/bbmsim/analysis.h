@@ -57,6 +57,8 @@ typedef struct Window {
 	char closed_by[96];          /* "tlbi vae1is from PE0 completed" or "" */
 	uint64_t accesses;           /* the PE's accesses to the range inside the window */
 	uint64_t faults;             /* faults the PE took in the range inside the window */
+	bool latent;                 /* no access by the PE touched it (set at analysis_finish) */
+	unsigned refs;               /* private: stale entries still holding it open */
 } Window;
 
 /* A rule broken by the code, independent of any PE's exposure. */
