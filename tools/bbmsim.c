@@ -48,6 +48,9 @@ typedef struct Opts {
 	bool verbose;
 	unsigned jobs;
 	const char *junit;
+	bool has_levels;
+	bool levels[BBM_LEVEL_COUNT];
+	const char *format;      /* compare: table, markdown, json */
 } Opts;
 
 static const char *usage_main =
@@ -86,14 +89,19 @@ static const char *usage_run =
 	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input.\n";
 
 static const char *usage_compare =
-	"usage: bbmsim compare SCENARIO [--seed N] [--max-insns N] [--json]\n"
+	"usage: bbmsim compare SCENARIO [--levels L,L...] [--format table|markdown|json]\n"
+	"                      [--seed N] [--max-insns N]\n"
 	"\n"
-	"Run SCENARIO at every BBM level it lists (default all: 0, 1, 2, 2-noabort) and\n"
-	"print one column per level: windows by kind and severity, faults, conflict\n"
-	"aborts, violations and expectations; then the windows of each level.\n"
+	"Run SCENARIO once per BBM level (same seed; default: the levels the scenario\n"
+	"lists) and print one column per level: faults and conflict aborts taken, stale\n"
+	"uses, windows by kind (count, longest in ticks, accesses inside, latent ones)\n"
+	"and by kind and severity, rule violations, final PE states and expectations;\n"
+	"then the windows of each level.\n"
 	"\n"
+	"  --levels L,...            levels to run, from 0, 1, 2, 2-noabort\n"
+	"  --format F                table (default), markdown, or json (the run --json report)\n"
+	"  --json                    the same as --format json\n"
 	"  --seed N, --max-insns N   as for run\n"
-	"  --json                    one JSON report holding every level\n"
 	"\n"
 	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input.\n";
 
@@ -146,6 +154,28 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			i++;
 		} else if (!strcmp(a, "--json") && strcmp(o->cmd, "test") != 0) {
 			o->json = true;
+		} else if (!strcmp(a, "--levels") && !strcmp(o->cmd, "compare")) {
+			char *list = next ? strdup(next) : NULL, *save = NULL;
+			if (!list)
+				die2("--levels needs a list such as 0,2,2-noabort");
+			for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+				BbmLevel l;
+				if (!bbm_level_parse(t, &l))
+					die2("--levels: unknown level '%s' (use 0, 1, 2, 2-noabort)", t);
+				o->levels[l] = true;
+				o->has_levels = true;
+			}
+			free(list);
+			if (!o->has_levels)
+				die2("--levels needs at least one level");
+			i++;
+		} else if (!strcmp(a, "--format") && !strcmp(o->cmd, "compare")) {
+			if (!next || (strcmp(next, "table") && strcmp(next, "markdown") && strcmp(next, "json")))
+				die2("--format must be table, markdown or json");
+			o->format = next;
+			if (!strcmp(next, "json"))
+				o->json = true;
+			i++;
 		} else if ((!strcmp(a, "-v") || !strcmp(a, "--verbose")) && !strcmp(o->cmd, "run")) {
 			o->verbose = true;
 		} else if (!strcmp(a, "-j") && !strcmp(o->cmd, "test")) {
@@ -252,7 +282,8 @@ static void print_window(FILE *o, const Window *w)
 	fprintf(o, "    PE%d %-17s %-14s VA 0x%" PRIx64 "+0x%" PRIx64 "  ticks %" PRIu64 "..", w->pe,
 		window_kind_name(w->kind), severity_name(w->severity), w->va, w->size, w->open_tick);
 	print_tick(o, w->close_tick);
-	fprintf(o, "  accesses %" PRIu64 " faults %" PRIu64 "\n", w->accesses, w->faults);
+	fprintf(o, "  accesses %" PRIu64 " faults %" PRIu64 "%s\n", w->accesses, w->faults,
+		w->latent ? "  (latent: no access inside)" : "");
 	fprintf(o, "      why: %s\n", w->why);
 	fprintf(o, "      opened by PE%d pc 0x%" PRIx64 " insn 0x%08x at tick %" PRIu64
 		   ": desc @0x%" PRIx64 " L%d %s -> %s\n",
@@ -366,6 +397,7 @@ static void json_level(FILE *o, LevelRun *r)
 		json_str(o, w[i].why);
 		fprintf(o, ",\"closed_by\":");
 		json_str(o, w[i].closed_by);
+		fprintf(o, ",\"latent\":%s", w[i].latent ? "true" : "false");
 		fprintf(o, ",\"accesses\":%" PRIu64 ",\"faults\":%" PRIu64 ",\"cause\":{\"pe\":%d,\"pc\":%" PRIu64
 			   ",\"tick\":%" PRIu64 ",\"insn\":%u,\"desc_pa\":%" PRIu64 ",\"level\":%d,\"old\":%" PRIu64
 			   ",\"new\":%" PRIu64 ",\"old_decoded\":",
@@ -409,6 +441,114 @@ static Scenario *load_or_die(const char *path)
 	return s;
 }
 
+/* --- compare ------------------------------------------------------------------------ */
+
+typedef struct WinStats {
+	size_t count, latent;
+	uint64_t longest, accesses;
+} WinStats;
+
+static WinStats win_stats(const Analysis *a, int kind, uint64_t end)
+{
+	const Window *w;
+	size_t n = analysis_windows(a, &w);
+	WinStats st = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		if ((int)w[i].kind != kind)
+			continue;
+		uint64_t close = w[i].close_tick == ~0ull ? end : w[i].close_tick;
+		uint64_t len = close - w[i].open_tick;
+		st.count++;
+		st.latent += w[i].latent;
+		st.accesses += w[i].accesses;
+		if (len > st.longest)
+			st.longest = len;
+	}
+	return st;
+}
+
+static void row(bool md, const char *label, char vals[][40], size_t n)
+{
+	if (md) {
+		printf("| %s |", label);
+		for (size_t i = 0; i < n; i++)
+			printf(" %s |", vals[i]);
+	} else {
+		printf("%-40s", label);
+		for (size_t i = 0; i < n; i++)
+			printf(" %13s", vals[i]);
+	}
+	printf("\n");
+}
+
+static void print_compare(const Scenario *s, LevelRun *runs, size_t nl, bool md)
+{
+	char v[BBM_LEVEL_COUNT][40], label[64];
+
+	printf(md ? "### %s (`%s`)\n\n" : "%s (%s): per BBM level\n\n", scenario_name(s), scenario_path(s));
+	for (size_t i = 0; i < nl; i++)
+		snprintf(v[i], sizeof(v[i]), "%s", bbm_level_name(runs[i].level));
+	row(md, md ? "level" : "", v, nl);
+	if (md) {
+		printf("|---|");
+		for (size_t i = 0; i < nl; i++)
+			printf("---:|");
+		printf("\n");
+	}
+	for (size_t i = 0; i < nl; i++)
+		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TRANSLATION));
+	row(md, "translation faults taken", v, nl);
+	for (size_t i = 0; i < nl; i++)
+		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TLB_CONFLICT));
+	row(md, "TLB conflict aborts taken", v, nl);
+	for (size_t i = 0; i < nl; i++)
+		snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, WIN_STALE, machine_tick(runs[i].m)).accesses);
+	row(md, "stale uses (accesses in stale windows)", v, nl);
+	for (int k = 0; k < WIN_KIND_COUNT; k++) {
+		for (size_t i = 0; i < nl; i++) {
+			WinStats st = win_stats(runs[i].a, k, machine_tick(runs[i].m));
+			snprintf(v[i], sizeof(v[i]), "%zu", st.count);
+		}
+		snprintf(label, sizeof(label), "%s windows", window_kind_name(k));
+		row(md, label, v, nl);
+		for (size_t i = 0; i < nl; i++)
+			snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, k, machine_tick(runs[i].m)).longest);
+		row(md, "  longest (ticks)", v, nl);
+		for (size_t i = 0; i < nl; i++)
+			snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, k, machine_tick(runs[i].m)).accesses);
+		row(md, "  accesses inside", v, nl);
+		for (size_t i = 0; i < nl; i++)
+			snprintf(v[i], sizeof(v[i]), "%zu", win_stats(runs[i].a, k, machine_tick(runs[i].m)).latent);
+		row(md, "  latent (no access inside)", v, nl);
+		for (int sv = SEV_COUNT - 1; sv >= 0; sv--) {
+			size_t any = 0;
+			for (size_t i = 0; i < nl; i++)
+				any += analysis_count(runs[i].a, k, sv, -1);
+			if (!any)
+				continue;
+			for (size_t i = 0; i < nl; i++)
+				snprintf(v[i], sizeof(v[i]), "%zu", analysis_count(runs[i].a, k, sv, -1));
+			snprintf(label, sizeof(label), "  %s", severity_name(sv));
+			row(md, label, v, nl);
+		}
+	}
+	for (size_t i = 0; i < nl; i++) {
+		const Violation *vi;
+		snprintf(v[i], sizeof(v[i]), "%zu", analysis_violations(runs[i].a, &vi));
+	}
+	row(md, "rule violations", v, nl);
+	unsigned npes = machine_npes(runs[0].m);
+	for (unsigned p = 0; p < npes && p < 16; p++) {
+		for (size_t i = 0; i < nl; i++)
+			snprintf(v[i], sizeof(v[i]), "%s", pe_state_name(machine_pe_state(runs[i].m, p)));
+		snprintf(label, sizeof(label), "PE%u final state", p);
+		row(md, label, v, nl);
+	}
+	for (size_t i = 0; i < nl; i++)
+		snprintf(v[i], sizeof(v[i]), "%zu/%zu", runs[i].nexp - runs[i].nfail, runs[i].nexp);
+	row(md, "expectations met", v, nl);
+}
+
 static int cmd_run_or_compare(Opts *o, bool compare)
 {
 	if (o->npaths != 1)
@@ -419,6 +559,12 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 	if (!compare && o->has_level) {
 		levels[0] = o->level;
 		nl = 1;
+	}
+	if (compare && o->has_levels) {
+		nl = 0;
+		for (int l = 0; l < BBM_LEVEL_COUNT; l++)
+			if (o->levels[l])
+				levels[nl++] = (BbmLevel)l;
 	}
 	LevelRun runs[BBM_LEVEL_COUNT];
 	int status = 0;
@@ -448,42 +594,13 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 		for (size_t i = 0; i < nl; i++)
 			print_level(stdout, s, &runs[i], o->verbose);
 	} else {
-		printf("%s (%s): windows per BBM level\n\n", scenario_name(s), scenario_path(s));
-		printf("%-36s", "");
-		for (size_t i = 0; i < nl; i++)
-			printf(" %12s", bbm_level_name(levels[i]));
-		printf("\n");
-		for (int k = 0; k < WIN_KIND_COUNT; k++)
-			for (int sv = SEV_COUNT - 1; sv >= 0; sv--) {
-				size_t any = 0;
-				for (size_t i = 0; i < nl; i++)
-					any += analysis_count(runs[i].a, k, sv, -1);
-				if (!any)
-					continue;
-				char label[64];
-				snprintf(label, sizeof(label), "%s %s", window_kind_name(k), severity_name(sv));
-				printf("%-36s", label);
-				for (size_t i = 0; i < nl; i++)
-					printf(" %12zu", analysis_count(runs[i].a, k, sv, -1));
-				printf("\n");
-			}
-		const char *rows[] = { "faults taken", "tlb conflict aborts taken", "rule violations",
-				       "expectations failed" };
-		for (int r = 0; r < 4; r++) {
-			printf("%-36s", rows[r]);
-			for (size_t i = 0; i < nl; i++) {
-				const Violation *v;
-				size_t val = r == 0 ? count_faults(runs[i].m, -1)
-					     : r == 1 ? count_faults(runs[i].m, FAULT_TLB_CONFLICT)
-					     : r == 2 ? analysis_violations(runs[i].a, &v)
-						      : runs[i].nfail;
-				printf(" %12zu", val);
-			}
-			printf("\n");
-		}
-		printf("\n");
+		bool md = o->format && !strcmp(o->format, "markdown");
+		print_compare(s, runs, nl, md);
+		printf(md ? "\n```\n" : "\n");
 		for (size_t i = 0; i < nl; i++)
 			print_level(stdout, s, &runs[i], false);
+		if (md)
+			printf("```\n");
 	}
 	for (size_t i = 0; i < nl; i++)
 		level_run_fini(&runs[i]);
