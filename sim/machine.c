@@ -77,6 +77,23 @@ static void emit(Machine *m, Event *ev)
 		}                                     \
 	} while (0)
 
+/* Keep the counts the scheduler needs, so that a step does not scan every PE. */
+static void pe_set_state(Pe *pe, PeState st)
+{
+	Machine *m = pe->m;
+	bool was_alive = pe->state == PE_RUNNING || pe->state == PE_SLEEPING;
+	bool alive = st == PE_RUNNING || st == PE_SLEEPING;
+
+	if (pe->counted) {
+		m->nrunning -= pe->state == PE_RUNNING;
+		m->nalive -= was_alive;
+	}
+	pe->state = st;
+	pe->counted = true;
+	m->nrunning += st == PE_RUNNING;
+	m->nalive += alive;
+}
+
 /* --- physical memory and table registry ---------------------------------- */
 
 bool machine_phys_write(Machine *m, uint64_t pa, const void *buf, size_t len)
@@ -572,7 +589,7 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			m->armed_monitors--;
 			q->event_reg = true;
 			if (q->state == PE_SLEEPING) {
-				q->state = PE_RUNNING;
+				pe_set_state(q, PE_RUNNING);
 				EMIT(m, .type = EV_WAKE, .pe = q->id, .other_pe = pe->id);
 			}
 		}
@@ -652,7 +669,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		pe->monitor = ~0ull;
 		pe->level = cfg->level;
 		pe->midr = cfg->midr;
-		pe->state = PE_HALTED;     /* until machine_pe_init */
+		pe->state = PE_HALTED;     /* until machine_pe_init; not counted */
 		pe->fc_epoch = ~0ull;
 		pe->mr = calloc(m->cfg.mirror_regions, sizeof(*pe->mr));
 		TlbConfig tc = cfg->tlb;
@@ -760,7 +777,7 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 		}
 	}
 	Pe *pe = &m->pe[i];
-	pe->state = PE_RUNNING;
+	pe_set_state(pe, PE_RUNNING);
 	pe->el = init->el;
 	pe->regs = init->regs;
 	pe->vbar = init->vbar;
@@ -835,7 +852,7 @@ static void pe_take_exception(Pe *pe, uint64_t pc, uint64_t elr, uint64_t esr, u
 		EMIT(m, .type = EV_FAULT, .pe = pe->id, .pc = pc, .va = far, .fault = r.kind,
 		     .level = r.level, .access = r.access, .val = esr);
 	if (!pe->vbar) {
-		pe->state = PE_FAULTED;
+		pe_set_state(pe, PE_FAULTED);
 		EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .val = esr);
 		return;
 	}
@@ -869,7 +886,7 @@ static void pe_take_syscall(Pe *pe, uint64_t pc, unsigned ec, unsigned imm, cons
 
 static void pe_error(Pe *pe, const char *why)
 {
-	pe->state = PE_ERROR;
+	pe_set_state(pe, PE_ERROR);
 	pe->error = why;
 	EMIT(pe->m, .type = EV_HALT, .pe = pe->id);
 }
@@ -1035,7 +1052,7 @@ static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
 			Pe *q = &m->pe[i];
 			q->event_reg = true;
 			if (q->state == PE_SLEEPING) {
-				q->state = PE_RUNNING;
+				pe_set_state(q, PE_RUNNING);
 				EMIT(m, .type = EV_WAKE, .pe = q->id, .other_pe = pe->id);
 			}
 		}
@@ -1049,13 +1066,13 @@ static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
 		if (pe->event_reg) {
 			pe->event_reg = false;
 		} else {
-			pe->state = PE_SLEEPING;
+			pe_set_state(pe, PE_SLEEPING);
 			EMIT(m, .type = EV_WFE_SLEEP, .pe = pe->id, .pc = pc, .insn = insn);
 		}
 		break;
 	case SYS_HLT:
 		if (s.imm == 0) {
-			pe->state = PE_HALTED;
+			pe_set_state(pe, PE_HALTED);
 			EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .insn = insn);
 			return true;
 		}
@@ -1319,16 +1336,9 @@ RunEnd machine_run(Machine *m)
 	size_t list_pos = 0;
 
 	for (;;) {
-		bool alive = false, any_runnable = false;
-		for (unsigned i = 0; i < m->npes; i++) {
-			if (m->pe[i].state == PE_RUNNING || m->pe[i].state == PE_SLEEPING)
-				alive = true;
-			if (pe_runnable(&m->pe[i]))
-				any_runnable = true;
-		}
-		if (!alive)
+		if (!m->nalive)
 			return RUN_ALL_HALTED;
-		if (!any_runnable)
+		if (!m->nrunning)
 			return RUN_DEADLOCK;
 		if (m->tick >= m->cfg.max_insns)
 			return RUN_LIMIT;

@@ -37,6 +37,7 @@ typedef struct Pe {
 	uc_hook hooks[4];
 	struct Machine *m;
 	PeState state;
+	bool counted;                /* state included in the machine's counts */
 	const char *error;
 	uint64_t insns;
 	int el;
@@ -103,6 +104,7 @@ struct Machine {
 	unsigned npes;
 	uint64_t tick;
 	uint64_t rng;
+	unsigned nrunning, nalive;   /* PEs running; running or sleeping */
 	size_t pending_stores;       /* total over PEs */
 	unsigned armed_monitors;
 	EventFn ev_fn;
