@@ -221,8 +221,21 @@ static void add_violation(Analysis *a, int pe, uint64_t pc, const char *rule, co
 	snprintf(v->what, sizeof(v->what), "%s", what);
 }
 
+static long open_window_quiet(Analysis *a, WindowKind k, Severity s, int pe, uint64_t va, uint64_t size,
+			      const WindowCause *cause, const char *why);
+
 static long open_window(Analysis *a, WindowKind k, Severity s, int pe, uint64_t va, uint64_t size,
 			const WindowCause *cause, const char *why)
+{
+	long idx = open_window_quiet(a, k, s, pe, va, size, cause, why);
+	if (a->wfn)
+		a->wfn(a->wctx, &a->w[idx], false);
+	return idx;
+}
+
+/* Open a window without telling the window callback yet (its severity is not final). */
+static long open_window_quiet(Analysis *a, WindowKind k, Severity s, int pe, uint64_t va, uint64_t size,
+			      const WindowCause *cause, const char *why)
 {
 	GROW(a->w, a->nw, a->cw);
 	Window *w = &a->w[a->nw];
@@ -239,8 +252,6 @@ static long open_window(Analysis *a, WindowKind k, Severity s, int pe, uint64_t 
 	PeA *p = &a->pe[pe];
 	GROW(p->open, p->nopen, p->copen);
 	p->open[p->nopen++] = (long)a->nw;
-	if (a->wfn)
-		a->wfn(a->wctx, w, false);
 	return (long)a->nw++;
 }
 
@@ -468,8 +479,8 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 			continue;
 		int k = worst == DIFF_PERMS ? 1 : 0;
 		if (win[k] < 0) {
-			win[k] = k ? open_window(a, WIN_STALE, SEV_BENIGN, (int)pi, va, size, cause, sw)
-				   : open_window(a, WIN_TLB_CONFLICT, SEV_BENIGN, (int)pi, va, size, cause, sw);
+			win[k] = open_window_quiet(a, k ? WIN_STALE : WIN_TLB_CONFLICT, SEV_BENIGN, (int)pi, va,
+						   size, cause, sw);
 			memcpy(why[k], sw, sizeof(why[k]));
 		}
 		if (k == 0 && worst > worst_c) {
@@ -484,6 +495,9 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 		w->severity = worst_c == DIFF_SIZE ? size_severity(p->level) : SEV_VIOLATION;
 		snprintf(w->why, sizeof(w->why), "%s", why[0]);
 	}
+	for (int k = 0; k < 2; k++)
+		if (win[k] >= 0 && a->wfn)
+			a->wfn(a->wctx, &a->w[win[k]], false);
 }
 
 static void add_stale(PeA *p, const Leaf *l, bool leaf, int storer, uint64_t visible)

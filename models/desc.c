@@ -55,7 +55,8 @@ char *desc_format(uint64_t desc, int level, char *buf, size_t len)
 	}
 	if (n >= 0 && (size_t)n < len)
 		n += snprintf(buf + n, len - n, " %s=0x%llx", k == DESC_KIND_TABLE ? "next" : "oa",
-			      (unsigned long long)(desc & DESC_OA_MASK));
+			      (unsigned long long)(desc & DESC_OA_MASK &
+						   ~(k == DESC_KIND_BLOCK ? desc_level_size(level) - 1 : 0)));
 	if (k == DESC_KIND_TABLE)
 		return buf;
 	if (n >= 0 && (size_t)n < len) {
@@ -64,7 +65,9 @@ char *desc_format(uint64_t desc, int level, char *buf, size_t len)
 			      ap[(desc >> 6) & 3], DESC_ATTRIDX(desc), DESC_SH(desc));
 	}
 	for (size_t i = 0; i < sizeof(desc_flag_bits) / sizeof(desc_flag_bits[0]); i++)
-		if ((desc & desc_flag_bits[i].mask) && n >= 0 && (size_t)n < len)
+		/* Bit 16 is nT only in a block; in a page it is part of the output address. */
+		if ((desc & desc_flag_bits[i].mask) && n >= 0 && (size_t)n < len &&
+		    !(desc_flag_bits[i].mask == DESC_NT && k != DESC_KIND_BLOCK))
 			n += snprintf(buf + n, len - n, " %s", desc_flag_bits[i].set);
 	return buf;
 }

@@ -81,7 +81,9 @@ const char *pt_map(PtBuilder *b, uint64_t root, int start_level, uint64_t va, ui
 		if (b->read(b->ctx, dpa) & DESC_VALID)
 			return "overlaps an existing mapping";
 		uint64_t type = level == 3 ? (DESC_VALID | DESC_TABLE) : DESC_VALID;
-		b->write(b->ctx, dpa, ((pa + off) & DESC_OA_MASK) | (attrs & ~(DESC_OA_MASK | 3ull)) | type);
+		/* Attributes may not touch the OA field; in a block, bit 16 is nT (IPJZBK). */
+		uint64_t oa_field = DESC_OA_MASK & ~(level < 3 ? DESC_NT : 0);
+		b->write(b->ctx, dpa, ((pa + off) & DESC_OA_MASK) | (attrs & ~(oa_field | 3ull)) | type);
 	}
 	return NULL;
 }

@@ -40,8 +40,11 @@ static const struct {
 	{ DESC_DBM, DESC_DBM, "DBM", "   " },
 };
 
-/* Bits that must match for two descriptors to share a line. */
-#define PTDUMP_ATTR_MASK (~DESC_OA_MASK)
+/* The output address bits of a leaf at @level; below them a block has attributes (nT) or RES0. */
+static uint64_t leaf_oa_mask(int level)
+{
+	return DESC_OA_MASK & ~(desc_level_size(level) - 1);
+}
 
 const char *ptdump_level_name(int level)
 {
@@ -65,7 +68,7 @@ char *ptdump_size_format(uint64_t size, char *buf, size_t len)
 	return buf;
 }
 
-static char *attrs_format(uint64_t desc, char *buf, size_t len)
+static char *attrs_format(uint64_t desc, int level, char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -73,6 +76,9 @@ static char *attrs_format(uint64_t desc, char *buf, size_t len)
 	for (size_t i = 0; i < sizeof(pte_bits) / sizeof(pte_bits[0]); i++) {
 		const char *s = (desc & pte_bits[i].mask) == pte_bits[i].val ? pte_bits[i].set
 									      : pte_bits[i].clear;
+		/* nT is a block attribute (IPJZBK); in a page, bit 16 is OA[16]. */
+		if (pte_bits[i].mask == DESC_NT && level == 3)
+			s = pte_bits[i].clear;
 		if (!s || n >= len)
 			continue;
 		n += (size_t)snprintf(buf + n, len - n, "%s%s", n ? " " : "", s);
@@ -107,17 +113,17 @@ static void flush(PtdumpState *s)
 	if (!s->active)
 		return;
 	range_print(s->out, s->start, s->end, s->level);
-	fprintf(s->out, "  %s pa=0x%llx\n", attrs_format(s->desc, a, sizeof(a)),
+	fprintf(s->out, "  %s pa=0x%llx\n", attrs_format(s->desc, s->level, a, sizeof(a)),
 		(unsigned long long)s->pa);
 	s->active = false;
 }
 
 static void note_leaf(PtdumpState *s, uint64_t va, int level, uint64_t desc)
 {
-	uint64_t size = desc_level_size(level), pa = desc & DESC_OA_MASK;
+	uint64_t size = desc_level_size(level), pa = desc & leaf_oa_mask(level);
 
 	if (s->active && s->level == level && s->end == va && s->end != 0 &&
-	    (s->desc & PTDUMP_ATTR_MASK) == (desc & PTDUMP_ATTR_MASK) &&
+	    (s->desc & ~leaf_oa_mask(level)) == (desc & ~leaf_oa_mask(level)) &&
 	    s->pa + (s->end - s->start) == pa) {
 		s->end = va + size;
 		return;

@@ -2062,3 +2062,25 @@ bool scenario_ttl_strict(const Scenario *s)
 {
 	return s->cfg.ttl_strict;
 }
+
+size_t scenario_trees(const Scenario *s, const char **names, uint64_t *roots, uint64_t *va_bases, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->nnames; i++) {
+		const Name *nm = &s->names[i];
+		if (nm->kind != NAME_TREE && nm->kind != NAME_RESERVED)
+			continue;
+		if (n < max) {
+			bool ttbr1 = false;
+			for (unsigned p = 0; p < s->cfg.npes; p++)
+				if ((s->pe[p].regs.ttbr1 & DESC_OA_MASK) == nm->val &&
+				    (s->pe[p].regs.ttbr0 & DESC_OA_MASK) != nm->val)
+					ttbr1 = true;
+			names[n] = nm->name;
+			roots[n] = nm->val;
+			va_bases[n] = ttbr1 ? 0xffff000000000000ull : 0;
+		}
+		n++;
+	}
+	return n;
+}

@@ -562,7 +562,7 @@ static void window_details(const Window *w, bool closed, Buf *b)
 		     (unsigned long long)w->cause.tick, (unsigned long long)w->cause.pc);
 		if (w->cause.level >= 0)
 			bput(b, " L%d", w->cause.level);
-		bput(b, " desc@0x%llx 0x%llx -> 0x%llx", (unsigned long long)w->cause.desc_pa,
+		bput(b, " desc@0x%llx 0x%016llx -> 0x%016llx", (unsigned long long)w->cause.desc_pa,
 		     (unsigned long long)w->cause.old, (unsigned long long)w->cause.val);
 	} else {
 		bput(b, " opened=%llu closed_by=\"%s\" accesses=%llu faults=%llu",
@@ -901,7 +901,12 @@ static void pf_event(Trace *t, const Event *ev)
 	d[0] = 0;
 	switch (ev->type) {
 	case EV_INSN:
-		if (p && p->run && ev->tick == p->run_last + 1) {
+		/*
+		 * A gap is a tick distance of more than one round-robin turn of
+		 * the other PEs (quantum 1): the PE slept, was not scheduled, or
+		 * the tick filter cut the run.
+		 */
+		if (p && p->run && ev->tick > p->run_last && ev->tick - p->run_last <= (t->npes ? t->npes : 1)) {
 			p->run_last = ev->tick;
 			p->run_n++;
 			p->run_pc1 = ev->pc;

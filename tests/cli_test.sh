@@ -79,5 +79,32 @@ cmp -s "$T/out" "$T/seq" || { echo "FAIL -j: output differs from sequential"; di
 check compare 0 "$B" compare "$S/scenarios/linear-map/split-live-bbml2.yaml"
 expect_text compare "$T/out" "tlb-conflict abort-possible"
 
+# Traces: the flagship at level 0 shows the opening store, the reader's
+# accesses inside the conflict window, then the closing TLBI completion.
+fl=$S/scenarios/linear-map/split-live-bbml2.yaml
+check trace 0 "$B" run "$fl" --bbm 0 --trace "$T/t.txt"
+awk '/desc-write .* L1 pa=0x101000/ && !o {o=NR}
+     o && / PE1 +mem / && NR > o && !a {a=NR}
+     / PE1 +tlbi-complete/ && a && NR > a && !c {c=NR}
+     / PE1 +window-close +tlb-conflict violation/ && c {w=NR}
+     END {exit !(o && a && c && w)}' "$T/t.txt" \
+	|| { echo "FAIL trace: store, accesses, TLBI completion, window close not in order"; fails=$((fails + 1)); }
+check trace-per-level 0 "$B" compare "$fl" --trace "$T/p.json" --trace-format perfetto --trace-pes 0-1
+for l in 0 1 2 2-noabort; do
+	python3 "$S/tools/check_perfetto.py" "$T/p.$l.json" >/dev/null \
+		|| { echo "FAIL perfetto level $l"; fails=$((fails + 1)); }
+done
+check trace-bad-filter 2 "$B" run "$fl" --trace "$T/x.txt" --trace-pes 9-3
+check trace-bad-format 2 "$B" run "$fl" --trace "$T/x.txt" --trace-format svg
+check trace-unwritable 2 "$B" run "$fl" --bbm 0 --trace /nonexistent/dir/t.txt
+
+# ptdump: the split is visible in the tables, and the TLBs still hold the old block.
+check ptdump-before 0 "$B" ptdump "$fl" --at-tick 100
+expect_text ptdump-before "$T/out" "1G PUD"
+check ptdump-after 0 "$B" ptdump "$fl" --at-tick 8000 --tlb --tree swapper
+expect_text ptdump-after "$T/out" "1G PMD"
+expect_text ptdump-after "$T/out" "PE1 TLB"
+check ptdump-no-tree 2 "$B" ptdump "$fl" --tree nope
+
 [ "$fails" = 0 ] && echo "cli: all checks passed"
 exit "$fails"

@@ -18,7 +18,9 @@
 #include <unistd.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/machine.h"
+#include "bbmsim/ptdump.h"
 #include "bbmsim/scenario.h"
+#include "bbmsim/trace.h"
 
 #define BBMSIM_VERSION "0.1.0"
 
@@ -51,6 +53,13 @@ typedef struct Opts {
 	bool has_levels;
 	bool levels[BBM_LEVEL_COUNT];
 	const char *format;      /* compare: table, markdown, json */
+	const char *trace;       /* --trace FILE */
+	TraceFormat trace_format;
+	TraceFilter filter;
+	const char *tree;        /* ptdump */
+	bool has_at_tick;
+	uint64_t at_tick;
+	bool tlb;
 } Opts;
 
 static const char *usage_main =
@@ -66,6 +75,7 @@ static const char *usage_main =
 	"  compare SCENARIO  run at every level of the scenario and show them side by side\n"
 	"  test [PATH...]    run every scenario under PATH (default: scenarios/) at each of\n"
 	"                    its levels and check its expectations\n"
+	"  ptdump SCENARIO   dump the scenario's translation tables (and TLBs) at a tick\n"
 	"\n"
 	"'bbmsim COMMAND --help' describes the options of a command.\n"
 	"Exit status: 0 success, 1 an expectation failed, 2 bad input.\n";
@@ -85,6 +95,13 @@ static const char *usage_run =
 	"  --max-insns N    instruction limit (all PEs together)\n"
 	"  --json           a machine-readable report instead (docs/report-format.md)\n"
 	"  -v, --verbose    also list every fault\n"
+	"  --trace FILE     write a trace of every event (compare: one file per level,\n"
+	"                   FILE with the level before its extension, e.g. t.0.txt)\n"
+	"  --trace-format F text (default), jsonl, or perfetto (docs/trace-format.md)\n"
+	"  --trace-pes L    only these PEs: 0,2-3\n"
+	"  --trace-va R     only this VA range: LO-HI, LO+SIZE or one VA\n"
+	"  --trace-events L only these events: insn,mem,tlbi-issue,... (window lines always)\n"
+	"  --trace-ticks R  only these ticks: A-B, A- or A\n"
 	"\n"
 	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input.\n";
 
@@ -102,8 +119,23 @@ static const char *usage_compare =
 	"  --format F                table (default), markdown, or json (the run --json report)\n"
 	"  --json                    the same as --format json\n"
 	"  --seed N, --max-insns N   as for run\n"
+	"  --trace FILE ...          as for run, one file per level\n"
 	"\n"
 	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input.\n";
+
+static const char *usage_ptdump =
+	"usage: bbmsim ptdump SCENARIO [--tree NAME] [--at-tick N] [--bbm LEVEL] [--tlb]\n"
+	"\n"
+	"Dump the scenario's translation trees in the style of Linux's\n"
+	"kernel_page_tables: one line per run of entries with the same attributes\n"
+	"(VA range, size, level, permissions, attributes, output address).\n"
+	"\n"
+	"  --tree NAME     only this tree (default: every tree)\n"
+	"  --at-tick N     run the scenario for N ticks first (default 0: as loaded)\n"
+	"  --bbm LEVEL     the level to run at (default: the scenario's first)\n"
+	"  --tlb           also dump every PE's TLB (leaf and walk-cache entries)\n"
+	"\n"
+	"Exit status: 0, or 2 for bad input.\n";
 
 static const char *usage_test =
 	"usage: bbmsim test [PATH...] [-j N] [--junit FILE]\n"
@@ -137,7 +169,43 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			fputs(usage, stdout);
 			exit(0);
-		} else if (!strcmp(a, "--bbm") && strcmp(o->cmd, "run") == 0) {
+		} else if (!strncmp(a, "--trace", 7) && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
+			char err[256];
+			bool ok = true;
+			if (!next)
+				die2("%s needs a value", a);
+			if (!strcmp(a, "--trace"))
+				o->trace = next;
+			else if (!strcmp(a, "--trace-format"))
+				ok = trace_format_parse(next, &o->trace_format) ||
+				     (snprintf(err, sizeof(err), "must be text, jsonl or perfetto"), false);
+			else if (!strcmp(a, "--trace-pes"))
+				ok = trace_filter_parse_pes(&o->filter, next, err, sizeof(err));
+			else if (!strcmp(a, "--trace-va"))
+				ok = trace_filter_parse_va(&o->filter, next, err, sizeof(err));
+			else if (!strcmp(a, "--trace-events"))
+				ok = trace_filter_parse_events(&o->filter, next, err, sizeof(err));
+			else if (!strcmp(a, "--trace-ticks"))
+				ok = trace_filter_parse_ticks(&o->filter, next, err, sizeof(err));
+			else {
+				fprintf(stderr, "%s %s: unknown option '%s'\n\n%s", prog, o->cmd, a, usage);
+				exit(2);
+			}
+			if (!ok)
+				die2("%s '%s': %s", a, next, err);
+			i++;
+		} else if (!strcmp(a, "--tree") && !strcmp(o->cmd, "ptdump")) {
+			if (!next)
+				die2("--tree needs a tree name");
+			o->tree = next;
+			i++;
+		} else if (!strcmp(a, "--at-tick") && !strcmp(o->cmd, "ptdump")) {
+			o->has_at_tick = true;
+			o->at_tick = parse_u64(a, next);
+			i++;
+		} else if (!strcmp(a, "--tlb") && !strcmp(o->cmd, "ptdump")) {
+			o->tlb = true;
+		} else if (!strcmp(a, "--bbm") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "ptdump"))) {
 			if (!next || !bbm_level_parse(next, &o->level))
 				die2("--bbm needs a level: 0, 1, 2 or 2-noabort");
 			o->has_level = true;
@@ -220,8 +288,36 @@ static uint64_t an_read(void *ctx, uint64_t pa)
 	return machine_phys_read64(ctx, pa);
 }
 
+typedef struct Fanout {
+	Trace *trace;
+	Analysis *a;
+} Fanout;
+
+/* The trace first, so that window lines follow the event that opened them. */
+static void fanout_event(void *ctx, const Event *ev)
+{
+	Fanout *f = ctx;
+	trace_event(f->trace, ev);
+	analysis_event(f->a, ev);
+}
+
+/* FILE with ".LEVEL" before its extension: t.txt -> t.2-noabort.txt. */
+static char *trace_path(const char *path, BbmLevel level, bool per_level)
+{
+	char *out;
+	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+	if (!per_level || !strcmp(path, "-"))
+		return strdup(path);
+	if (!dot || (slash && dot < slash))
+		dot = path + strlen(path);
+	if (asprintf(&out, "%.*s.%s%s", (int)(dot - path), path, bbm_level_name(level), dot) < 0)
+		die2("out of memory");
+	return out;
+}
+
 /* Returns false (message printed) on a build error: bad input. */
-static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides *ov, LevelRun *r)
+static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides *ov, LevelRun *r,
+		      const Opts *o, bool per_level_trace)
 {
 	AnalysisPe apes[MACHINE_MAX_PES];
 	BbmKnobs knobs;
@@ -237,14 +333,35 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	}
 	r->a = analysis_new(apes, machine_npes(r->m), &knobs, an_read, r->m);
 	analysis_set_ttl_strict(r->a, scenario_ttl_strict(s));
-	machine_set_event_fn(r->m, analysis_event, r->a);
+	scenario_knobs_text(s, r->knobs, sizeof(r->knobs));
+	Fanout fan = { NULL, r->a };
+	if (o && o->trace) {
+		char *path = trace_path(o->trace, level, per_level_trace), header[768];
+		snprintf(header, sizeof(header), "%s (%s) at BBM level %s; %s", scenario_name(s),
+			 scenario_path(s), bbm_level_name(level), r->knobs);
+		fan.trace = trace_open(path, o->trace_format, &o->filter, machine_npes(r->m), header, err,
+				       sizeof(err));
+		free(path);
+		if (!fan.trace) {
+			fprintf(stderr, "%s: --trace: %s\n", prog, err);
+			return false;
+		}
+		analysis_set_window_fn(r->a, trace_window, fan.trace);
+		machine_set_event_fn(r->m, fanout_event, &fan);
+	} else {
+		machine_set_event_fn(r->m, analysis_event, r->a);
+	}
 	r->end = machine_run(r->m);
 	analysis_finish(r->a, machine_tick(r->m));
+	if (fan.trace && trace_close(fan.trace) != 0) {
+		fprintf(stderr, "%s: --trace: write error\n", prog);
+		return false;
+	}
+	machine_set_event_fn(r->m, NULL, NULL);
 	r->nexp = scenario_check(s, level, r->m, r->end, r->a, &r->exp);
 	for (size_t i = 0; i < r->nexp; i++)
 		if (!r->exp[i].ok)
 			r->nfail++;
-	scenario_knobs_text(s, r->knobs, sizeof(r->knobs));
 	return true;
 }
 
@@ -569,7 +686,7 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 	LevelRun runs[BBM_LEVEL_COUNT];
 	int status = 0;
 	for (size_t i = 0; i < nl; i++) {
-		if (!run_level(s, levels[i], &o->ov, &runs[i])) {
+		if (!run_level(s, levels[i], &o->ov, &runs[i], o, compare || nl > 1)) {
 			for (size_t j = 0; j < i; j++)
 				level_run_fini(&runs[j]);
 			scenario_free(s);
@@ -606,6 +723,60 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 		level_run_fini(&runs[i]);
 	scenario_free(s);
 	return status;
+}
+
+/* bbmsim ptdump ---------------------------------------------------------------------- */
+
+static int cmd_ptdump(Opts *o)
+{
+	char err[1024];
+	if (o->npaths != 1)
+		die2("ptdump needs exactly one SCENARIO file (see 'bbmsim ptdump --help')");
+	Scenario *s = load_or_die(o->paths[0]);
+	BbmLevel levels[BBM_LEVEL_COUNT];
+	scenario_levels(s, levels);
+	BbmLevel level = o->has_level ? o->level : levels[0];
+	ScenarioOverrides ov = o->ov;
+	AnalysisPe apes[MACHINE_MAX_PES];
+	BbmKnobs knobs;
+	if (o->has_at_tick && o->at_tick) {
+		ov.has_max_insns = true;
+		ov.max_insns = o->at_tick;
+	}
+	Machine *m = scenario_build(s, level, &ov, apes, &knobs, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "%s\n", err);
+		scenario_free(s);
+		return 2;
+	}
+	if (o->has_at_tick && o->at_tick)
+		machine_run(m);
+	const char *names[64];
+	uint64_t roots[64], bases[64];
+	size_t n = scenario_trees(s, names, roots, bases, 64);
+	bool found = false;
+	printf("# %s at BBM level %s, tick %" PRIu64 "\n", scenario_name(s), bbm_level_name(level), machine_tick(m));
+	for (size_t i = 0; i < n && i < 64; i++) {
+		if (o->tree && strcmp(o->tree, names[i]))
+			continue;
+		found = true;
+		printf("\n---[ %s: root 0x%" PRIx64 " ]---\n", names[i], roots[i]);
+		ptdump_tree(roots[i], 0, bases[i], an_read, m, stdout);
+	}
+	if (o->tree && !found) {
+		fprintf(stderr, "%s: ptdump: the scenario has no tree '%s'\n", prog, o->tree);
+		machine_free(m);
+		scenario_free(s);
+		return 2;
+	}
+	if (o->tlb)
+		for (unsigned p = 0; p < machine_npes(m); p++) {
+			printf("\n---[ PE%u TLB (%s) ]---\n", p, pe_state_name(machine_pe_state(m, p)));
+			ptdump_tlb(machine_pe_tlb(m, p), stdout);
+		}
+	machine_free(m);
+	scenario_free(s);
+	return 0;
 }
 
 /* bbmsim test ------------------------------------------------------------------------ */
@@ -903,6 +1074,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	o.cmd = argv[1];
+	trace_filter_default(&o.filter);
 	o.paths = calloc((size_t)argc, sizeof(*o.paths));
 	int rc;
 	if (!strcmp(o.cmd, "run")) {
@@ -914,6 +1086,9 @@ int main(int argc, char **argv)
 	} else if (!strcmp(o.cmd, "test")) {
 		parse_opts(argc - 2, argv + 2, &o, usage_test);
 		rc = cmd_test(&o);
+	} else if (!strcmp(o.cmd, "ptdump")) {
+		parse_opts(argc - 2, argv + 2, &o, usage_ptdump);
+		rc = cmd_ptdump(&o);
 	} else {
 		fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, o.cmd, usage_main);
 		rc = 2;

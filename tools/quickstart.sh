@@ -10,7 +10,9 @@ set -eu
 cd "$(dirname "$0")/.."
 what=${1:-flagship}
 
-pkgs="cmake make gcc pkg-config libunicorn-dev libcapstone-dev libyaml-dev binutils-aarch64-linux-gnu"
+pkgs="cmake make gcc pkg-config libunicorn-dev libcapstone-dev libyaml-dev binutils-aarch64-linux-gnu python3"
+# The test run also fuzzes (libFuzzer comes with clang and its runtime).
+[ "$what" = test ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
@@ -40,6 +42,10 @@ test)
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions="$PWD/tests/lsan.supp" \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --test-dir build-asan --output-on-failure -j "$jobs"
+	# A bounded fuzzing run of each parser (tests/fuzz/README.md).
+	CC=clang cmake -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DBBMSIM_FUZZ=ON -DBBMSIM_SANITIZE=ON >/dev/null
+	cmake --build build-fuzz -j "$jobs" --target fuzz_targets
+	./tests/fuzz/run.sh build-fuzz "${BBMSIM_FUZZ_SECONDS:-60}"
 	;;
 bench)
 	cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -78,6 +78,14 @@ size_t scenario_check(const Scenario *s, BbmLevel level, Machine *m, RunEnd end,
  */
 void scenario_knobs_text(const Scenario *s, char *buf, size_t len);
 
+/*
+ * The translation trees (and the reserved table, if used): up to @max names,
+ * root PAs (start level 0) and the first VA each translates (the TTBR1 range
+ * when PEs use the tree only as TTBR1). Returns the total number.
+ */
+size_t scenario_trees(const Scenario *s, const char **names, uint64_t *roots, uint64_t *va_bases,
+		      size_t max);
+
 /* machine.ttl: does a TTL hint naming another level spare leaf entries? (for the analysis) */
 bool scenario_ttl_strict(const Scenario *s);
 
