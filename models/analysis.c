@@ -712,9 +712,11 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 	uint64_t issued = ev->old;
 	char name[24], by[96];
 
+	uint64_t issue_pc = 0;
 	for (size_t i = 0; i < a->ntt; i++)
 		if (a->tt[i].issuer == ev->other_pe && a->tt[i].tick == issued && a->tt[i].remaining > 0) {
 			a->tt[i].remaining--;
+			issue_pc = a->tt[i].pc;
 			break;
 		}
 	tlbi_name(&ev->tlbi, name, sizeof(name));
@@ -742,7 +744,7 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 				snprintf(what, sizeof(what),
 					 "tlbi %s leaves PE%d's walk-cache entry for the changed L%d table descriptor at 0x%llx",
 					 name, ev->pe, s->level, (unsigned long long)s->desc_pa);
-				add_violation(a, ev->other_pe, 0, "D8.17.5", what);
+				add_violation(a, ev->other_pe, issue_pc, "D8.17.5", what);
 				s->flagged = true;
 			}
 		}

@@ -103,6 +103,7 @@ typedef struct Expect {
 	bool has_va;
 	uint64_t va;
 	int wkind, sev;             /* windows filters, -1: any */
+	int wopen, wlatent;         /* windows: -1 any, 0 false, 1 true */
 	char rule[16];              /* violations filter, "" = any */
 	int ival;                   /* run end, PE state, register (31 = sp, 32 = pc) */
 	uint64_t addr, val;
@@ -261,7 +262,10 @@ static bool map_keys(Ld *l, yaml_node_t *n, const char *what, const char *const 
 					break;
 				o += (size_t)w;
 			}
-			return fail_at(l, k, "unknown key '%s' in %s (expected %s)", ks, what, list);
+			return fail_at(l, k, "unknown key '%s' in %s (expected %s)%s", ks, what, list,
+				       !strncmp(what, "code[", 5) ?
+				       "; an assembler label? inside an 'asm: |' block every line, labels "
+				       "included, must be indented at least as far as its first line" : "");
 		}
 		for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
 			const char *qs = scalar(node(l, q->key));
@@ -998,6 +1002,8 @@ static bool load_map(Ld *l, yaml_node_t *it, const char *w, uint64_t root)
 	return true;
 }
 
+static bool ensure_reserved(Ld *l, yaml_node_t *at, uint64_t *pa_out);
+
 static bool load_tables(Ld *l, yaml_node_t *n)
 {
 	static const char *const pool_keys[] = { "pa", "size", NULL };
@@ -1073,34 +1079,44 @@ static bool load_tables(Ld *l, yaml_node_t *n)
 			name_set(s, scalar(map_get(l, d, "name")), pa);
 		}
 	}
+	/* Code may refer to __reserved even when no PE starts on it (parking code does). */
+	if (s->has_pool && l->pb.pool_next + PAGE_SIZE <= l->pb.pool_end)
+		return ensure_reserved(l, n, NULL);
 	return true;
 }
 
 /* --- PEs ------------------------------------------------------------------------- */
 
+/* The shared empty table 'reserved' (symbol __reserved), allocated once from the pool. */
+static bool ensure_reserved(Ld *l, yaml_node_t *at, uint64_t *pa_out)
+{
+	Scenario *s = l->s;
+	Name *r = name_find(s, "reserved");
+	if (!r) {
+		uint64_t pa;
+		if (!alloc_table(l, at, "the 'reserved' table", &pa))
+			return false;
+		s->names = realloc(s->names, (s->nnames + 1) * sizeof(*s->names));
+		if (!s->names)
+			abort();
+		r = &s->names[s->nnames++];
+		r->name = xstrdup("reserved");
+		r->kind = NAME_RESERVED;
+		r->at = loc_of(at);
+		r->known = true;
+		r->val = pa;
+	}
+	if (pa_out)
+		*pa_out = r->val;
+	return true;
+}
+
 static bool load_ttbr(Ld *l, yaml_node_t *v, const char *what, uint64_t *out)
 {
 	Scenario *s = l->s;
 	const char *t = scalar(v);
-	if (t && !strcmp(t, "reserved")) {
-		Name *r = name_find(s, "reserved");
-		if (!r) {
-			uint64_t pa;
-			if (!alloc_table(l, v, "the 'reserved' table", &pa))
-				return false;
-			s->names = realloc(s->names, (s->nnames + 1) * sizeof(*s->names));
-			if (!s->names)
-				abort();
-			r = &s->names[s->nnames++];
-			r->name = xstrdup("reserved");
-			r->kind = NAME_RESERVED;
-			r->at = loc_of(v);
-			r->known = true;
-			r->val = pa;
-		}
-		*out = r->val;
-		return true;
-	}
+	if (t && !strcmp(t, "reserved"))
+		return ensure_reserved(l, v, out);
 	if (t && is_ident(t, strlen(t)) && !name_find(s, t)) {
 		char list[160] = "";
 		size_t o = 0;
@@ -1399,7 +1415,7 @@ static Expect *exp_add(Ld *l, ExpKind kind, int level, yaml_node_t *at)
 	e->kind = kind;
 	e->level = level;
 	e->at = loc_of(at);
-	e->pe = e->fkind = e->flevel = e->access = e->wkind = e->sev = -1;
+	e->pe = e->fkind = e->flevel = e->access = e->wkind = e->sev = e->wopen = e->wlatent = -1;
 	return e;
 }
 
@@ -1468,7 +1484,7 @@ static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 	static const char *const states[] = { "running", "sleeping", "halted", "faulted", "error", NULL };
 	static const char *const accesses[] = { "read", "write", "fetch", NULL };
 	static const char *const fkeys[] = { "pe", "kind", "level", "access", "va", "min", "max", "count", NULL };
-	static const char *const wkeys[] = { "kind", "severity", "pe", "min", "max", "count", NULL };
+	static const char *const wkeys[] = { "kind", "severity", "pe", "va", "open", "latent", "min", "max", "count", NULL };
 	Scenario *s = l->s;
 	yaml_node_t *v;
 	char w[96];
@@ -1547,6 +1563,20 @@ static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 								       "translation-fault, tlb-conflict or stale)",
 								       scalar(x) ? scalar(x) : "?");
 						e->wkind = (int)wk;
+					}
+					if ((x = map_get(l, it, "va"))) {
+						if (!get_value(l, x, "windows.va", &e->va))
+							return false;
+						e->has_va = true;
+					}
+					for (int f = 0; f < 2; f++) {
+						const char *fk = f ? "latent" : "open";
+						if ((x = map_get(l, it, fk))) {
+							const char *t = scalar(x);
+							if (!t || (strcmp(t, "true") && strcmp(t, "false")))
+								return fail_at(l, x, "%s must be true or false", fk);
+							*(f ? &e->wlatent : &e->wopen) = !strcmp(t, "true");
+						}
 					}
 					if ((x = map_get(l, it, "severity"))) {
 						Severity sv;
@@ -1677,6 +1707,32 @@ static char *read_all(const char *path, size_t *len, char *err, size_t errlen)
 	return buf;
 }
 
+/*
+ * Is source line @line (1-based) just after an 'asm:' block scalar? A label
+ * indented less than the block's first line ends the block, and libyaml then
+ * reports a confusing "expected key" a little later: the hint says why.
+ */
+static bool in_asm_block(const Ld *l, int line)
+{
+	const char *p = l->src, *end = l->src + l->srclen;
+	int n = 1, last_asm = -1;
+
+	for (const char *q = p; q < end && n <= line; q++) {
+		if (q == p || q[-1] == '\n') {
+			const char *t = q;
+			while (t < end && (*t == ' ' || *t == '-'))
+				t++;
+			if ((size_t)(end - t) >= 4 && !strncmp(t, "asm:", 4))
+				last_asm = n;
+			else if (t < end && *t != '\n' && *t != '#' && q == t && *t != ' ')
+				last_asm = -1;   /* a top-level key: no block is open */
+		}
+		if (*q == '\n')
+			n++;
+	}
+	return last_asm > 0 && line - last_asm < 400;
+}
+
 /* libyaml's own problem, at its mark. */
 static void yaml_fail(Ld *l, yaml_parser_t *p)
 {
@@ -1691,13 +1747,15 @@ static void yaml_fail(Ld *l, yaml_parser_t *p)
 				at.col++;
 		}
 	}
+	const char *hint = in_asm_block(l, at.line) ?
+		"; inside an 'asm: |' block every line, labels included, must be indented at least as far as its first line" : "";
 	if (p->error == YAML_MEMORY_ERROR)
 		fail_loc(l, at, "out of memory while parsing");
 	else if (p->context)
-		fail_loc(l, at, "%s %s (line %d:%d)", p->problem ? p->problem : "bad YAML", p->context,
-			 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1);
+		fail_loc(l, at, "%s %s (line %d:%d)%s", p->problem ? p->problem : "bad YAML", p->context,
+			 (int)p->context_mark.line + 1, (int)p->context_mark.column + 1, hint);
 	else
-		fail_loc(l, at, "%s", p->problem ? p->problem : "bad YAML");
+		fail_loc(l, at, "%s%s", p->problem ? p->problem : "bad YAML", hint);
 }
 
 static char *default_name(const char *path)
@@ -1979,11 +2037,28 @@ static void check_one(const Scenario *s, const Expect *e, Machine *m, RunEnd end
 			snprintf(r->text, sizeof(r->text), "%swindows %s: no analysis ran", who, b);
 			break;
 		}
-		got = analysis_count(a, e->wkind, e->sev, e->pe);
+		{
+			const Window *w;
+			size_t nw = analysis_windows(a, &w);
+			got = 0;
+			for (size_t i = 0; i < nw; i++)
+				if ((e->wkind < 0 || (int)w[i].kind == e->wkind) &&
+				    (e->sev < 0 || (int)w[i].severity == e->sev) &&
+				    (e->pe < 0 || w[i].pe == e->pe) &&
+				    (!e->has_va || e->va - w[i].va < w[i].size) &&
+				    (e->wopen < 0 || (w[i].close_tick == ~0ull) == (e->wopen == 1)) &&
+				    (e->wlatent < 0 || w[i].latent == (e->wlatent == 1)))
+					got++;
+		}
+		char wf[96] = "";
+		snprintf(wf, sizeof(wf), "%s%s%s", e->wopen < 0 ? "" : e->wopen ? " open" : " closed",
+			 e->wlatent < 0 ? "" : e->wlatent ? " latent" : " touched", "");
+		if (e->has_va)
+			snprintf(wf + strlen(wf), sizeof(wf) - strlen(wf), " at va 0x%llx", (unsigned long long)e->va);
 		r->ok = in_bounds(e, got);
-		snprintf(r->text, sizeof(r->text), "%s%s%s%s windows %s: got %llu", who,
+		snprintf(r->text, sizeof(r->text), "%s%s%s%s windows%s %s: got %llu", who,
 			 e->wkind >= 0 ? window_kind_name((WindowKind)e->wkind) : "all",
-			 e->sev >= 0 ? " " : "", e->sev >= 0 ? severity_name((Severity)e->sev) : "", b,
+			 e->sev >= 0 ? " " : "", e->sev >= 0 ? severity_name((Severity)e->sev) : "", wf, b,
 			 (unsigned long long)got);
 		break;
 	case EXP_VIOLATIONS: {
