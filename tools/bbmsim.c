@@ -288,6 +288,8 @@ static uint64_t an_read(void *ctx, uint64_t pa)
 	return machine_phys_read64(ctx, pa);
 }
 
+static void level_run_fini(LevelRun *r);
+
 typedef struct Fanout {
 	Trace *trace;
 	Analysis *a;
@@ -344,6 +346,7 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 		free(path);
 		if (!fan.trace) {
 			fprintf(stderr, "%s: --trace: %s\n", prog, err);
+			level_run_fini(r);
 			return false;
 		}
 		analysis_set_window_fn(r->a, trace_window, fan.trace);
@@ -355,6 +358,7 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	analysis_finish(r->a, machine_tick(r->m));
 	if (fan.trace && trace_close(fan.trace) != 0) {
 		fprintf(stderr, "%s: --trace: write error\n", prog);
+		level_run_fini(r);
 		return false;
 	}
 	machine_set_event_fn(r->m, NULL, NULL);
