@@ -9,3 +9,6 @@ echo "== workload 1: 4 PEs, load/store loop through the linear map, vs plain Uni
 echo
 echo "== workload 2: the flagship scenario, hazard analysis off vs on"
 "$b/bench/bench_scenario" "$src/scenarios/linear-map/split-live-bbml2.yaml" 2-noabort 20
+echo
+echo "== workload 3: bbmsim litmus on a 2-thread break-before-make TLBI test (all schedules, 4 TLB policies)"
+"$b/bench/bench_litmus" "$src/tests/litmus/shoot-bbm.litmus" 20

@@ -15,8 +15,10 @@
  * and recorded as a skip reason, never an error. Comments (* ... *) may
  * appear anywhere.
  */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <errno.h>
+#include <strings.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,6 +210,16 @@ static int var_index(Parser *p, const char *name, size_t off)
 	return t->nvars++;
 }
 
+/* Copy a token into a LITMUS_NAME_MAX buffer, truncating. */
+static void copy_name(char *dst, const char *src)
+{
+	size_t n = strlen(src);
+	if (n >= LITMUS_NAME_MAX)
+		n = LITMUS_NAME_MAX - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
 static bool is_reg_name(const char *s, int *reg)
 {
 	if ((s[0] == 'X' || s[0] == 'W' || s[0] == 'x' || s[0] == 'w') && isdigit((unsigned char)s[1])) {
@@ -384,7 +396,7 @@ static void parse_value(Parser *p, LitmusVal *v, int own_var)
 			Token l = next_tok(p);
 			v->kind = LIT_VAL_LABEL;
 			v->thread = th;
-			snprintf(v->label, sizeof(v->label), "%s", l.s);
+			copy_name(v->label, l.s);
 			set_skip(p->t, "code labels as data (instruction fetch) are not modelled");
 			return;
 		}
@@ -407,6 +419,13 @@ static void parse_value(Parser *p, LitmusVal *v, int own_var)
 	} else {
 		v->kind = LIT_VAL_VA;
 		v->var = var_index(p, tk.s, tk.off);
+	}
+	Token c = peek_tok(p);
+	if (is_punct(&c, ':') && v->kind != LIT_VAL_INT) {
+		/* "x:red": an MTE tag */
+		next_tok(p);
+		next_tok(p);
+		set_skip(p->t, "MTE (tagged addresses) is not modelled");
 	}
 }
 
@@ -446,6 +465,18 @@ static bool parse_loc(Parser *p, LitmusLoc *loc)
 {
 	memset(loc, 0, sizeof(*loc));
 	Token tk = peek_tok(p);
+	int th;
+	if (tk.kind == T_IDENT && is_thread_name(tk.s, &th)) {
+		/* "P0:X7" is "0:X7" */
+		size_t save = p->pos;
+		next_tok(p);
+		Token c = peek_tok(p);
+		p->pos = save;
+		if (is_punct(&c, ':')) {
+			tk.kind = T_NUM;
+			tk.num = (uint64_t)th;
+		}
+	}
 	if (tk.kind == T_NUM) {
 		next_tok(p);
 		if (!expect(p, ':'))
@@ -511,10 +542,18 @@ static void parse_init(Parser *p, size_t from, size_t to)
 		}
 		if (!parse_loc(p, &in.loc))
 			return;
+		Token br = peek_tok(p);
+		if (is_punct(&br, '[') && in.loc.kind == LIT_LOC_MEM) {
+			/* "int x[3]={0,0,0}": arrays are parsed, not modelled. */
+			set_skip(p->t, "arrays in the init block are not supported");
+			while (p->pos < p->end && p->src[p->pos] != ';')
+				p->pos++;
+			continue;
+		}
 		Token eq = next_tok(p);
 		if (!is_punct(&eq, '=')) {
-			/* "int y;" declares a variable with value 0. */
-			if (is_punct(&eq, ';') && in.loc.kind == LIT_LOC_MEM)
+			/* "int y;", "int64_t 1:X6;" declare a location with value 0. */
+			if (is_punct(&eq, ';') || eq.kind == T_END)
 				continue;
 			fail_at(p, eq.off, "expected '=' in the init block");
 			return;
@@ -609,7 +648,7 @@ static LitmusCond *parse_fault(Parser *p)
 			fail_at(p, l.off, "expected a label");
 			return NULL;
 		}
-		snprintf(o.label, sizeof(o.label), "%s", l.s);
+		copy_name(o.label, l.s);
 		tk = next_tok(p);
 	}
 	while (is_punct(&tk, ',')) {
@@ -679,7 +718,16 @@ static LitmusCond *parse_unary(Parser *p)
 	if (!parse_loc(p, &o.loc))
 		return NULL;
 	Token eq = next_tok(p);
-	if (!is_punct(&eq, '=')) {
+	bool ne = false;
+	if (is_punct(&eq, '<') || is_punct(&eq, '!')) {
+		/* "<>" and "!=": not equal */
+		Token e2 = next_tok(p);
+		ne = (is_punct(&eq, '<') && is_punct(&e2, '>')) || (is_punct(&eq, '!') && is_punct(&e2, '='));
+		if (!ne) {
+			fail_at(p, eq.off, "expected '=', '<>' or '!=' in the condition");
+			return NULL;
+		}
+	} else if (!is_punct(&eq, '=')) {
 		fail_at(p, eq.off, "expected '=' in the condition");
 		return NULL;
 	}
@@ -691,7 +739,7 @@ static LitmusCond *parse_unary(Parser *p)
 		return NULL;
 	}
 	c->obs = add_obs(p, &o);
-	return c;
+	return ne ? new_cond(LIT_COND_NOT, c, NULL) : c;
 }
 
 static LitmusCond *parse_and(Parser *p)
@@ -830,8 +878,6 @@ static void parse_variant(Parser *p, const char *val)
 			set_skip(t, "MTE (Variant=%s) is not modelled", tok);
 		else if (!strcmp(tok, "exs") || !strcmp(tok, "eis"))
 			set_skip(t, "FEAT_ExS (Variant=%s) exception synchronisation controls are not modelled", tok);
-		else if (!strcmp(tok, "kvm") || !strcmp(tok, "vmsa"))
-			;
 	}
 }
 
@@ -845,7 +891,7 @@ static void parse_header_line(Parser *p, char *line)
 	if (!strcasecmp(key, "Variant")) {
 		parse_variant(p, val);
 	} else if (!strcmp(key, "TTHM")) {
-		set_skip(p->t, "hardware access-flag and dirty-bit updates (TTHM=%s) are not modelled", val);
+		set_skip(p->t, "hardware access-flag and dirty-bit updates (TTHM=HA/HD, FEAT_HAFDBS) are not modelled");
 	} else if (!strcmp(key, "EL0")) {
 		for (char *tok = strtok(val, ", \t"); tok; tok = strtok(NULL, ", \t")) {
 			int th;
@@ -1026,8 +1072,14 @@ LitmusErr litmus_parse(const char *path, const char *text, LitmusTest **out, cha
 		goto fail;
 	}
 	{
-		char *close = strchr(p->src + init_from, '}');
-		if (!close) {
+		char *close = p->src + init_from;
+		for (int depth = 0; *close; close++) {
+			if (*close == '{')
+				depth++;
+			else if (*close == '}' && depth-- == 0)
+				break;
+		}
+		if (!*close) {
 			fail_at(p, init_from - 1, "unterminated init block");
 			goto fail;
 		}
@@ -1072,7 +1124,7 @@ LitmusErr litmus_parse(const char *path, const char *text, LitmusTest **out, cha
 			if (dot)
 				*dot = 0;
 			if (!is_thread_name(base, &th) || (dot && !handler)) {
-				fail_at(p, loff + (size_t)(cell - l), "expected a thread name (P0, P1.F, ...), found '%s'", name);
+				fail_at(p, loff + (size_t)(name - l), "expected a thread name (P0, P1.F, ...), found '%s'", name);
 				goto fail;
 			}
 			if (ncols == LITMUS_MAX_THREADS * 2) {
@@ -1180,9 +1232,6 @@ LitmusErr litmus_parse(const char *path, const char *text, LitmusTest **out, cha
 		if (!t->cond)
 			goto fail;
 	}
-	for (int i = 0; i < t->nthreads; i++)
-		if (!t->thread[i].ncode && !t->thread[i].nhandler)
-			;   /* an empty thread is legal */
 	if (t->nvars == 0)
 		snprintf(t->vars[t->nvars++], LITMUS_NAME_MAX, "%s", "_unused");
 	free(copy);

@@ -253,8 +253,16 @@ static bool mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t
 				oldest = i;
 		mirror_remove(pe, oldest);
 	}
-	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK)
+	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK) {
+		if (getenv("BBMSIM_DEBUG_MIRROR")) {
+			fprintf(stderr, "mirror_add PE%d va=%llx size=%llx pa=%llx failed; regions:\n", pe->id,
+				(unsigned long long)va, (unsigned long long)size, (unsigned long long)pa);
+			for (unsigned i = 0; i < pe->nmr; i++)
+				fprintf(stderr, "  %llx+%llx\n", (unsigned long long)pe->mr[i].va,
+					(unsigned long long)pe->mr[i].size);
+		}
 		return false;
+	}
 	pe->mr[pe->nmr++] = (MirrorRegion){ .va = va, .pa = pa, .size = size, .stamp = ++pe->mr_stamp };
 	if (pe->nmr > pe->mr_peak)
 		pe->mr_peak = pe->nmr;
@@ -411,27 +419,135 @@ static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
 	x->pa = x->entry.pa + (va - x->entry.va);
 }
 
-/* Largest page run around @va that translates like @e alone, within 2 MiB. */
-static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint64_t *lo, uint64_t *hi)
-{
-	uint64_t ebase = e->va, eend = e->va + (1ull << e->size_log2);
-	uint64_t win = 1ull << 21;
-	uint64_t wlo = va & ~(win - 1), whi = wlo + win;
+/*
+ * Coalescing. A region may span several TLB entries when they translate
+ * with one VA-to-PA offset and the same permissions, each is the only entry
+ * for its range, and no smaller entry exists in the TLB (which could overlap
+ * them). Regions already mirrored with the same offset and permissions are
+ * absorbed into the new one, so a PE that walks a large block-mapped range
+ * converges to a few large regions instead of churning through its budget.
+ */
+#define MIRROR_WINDOW   (1ull << 30)   /* a region never crosses a 1 GiB boundary */
+#define MIRROR_PROBES   1024           /* TLB look-ups per trap, at most */
 
-	*lo = ebase > wlo ? ebase : wlo;
-	*hi = eend < whi ? eend : whi;
+typedef struct Extent {
+	uint64_t lo, hi;          /* the VA range to map */
+	uint64_t off;             /* PA - VA */
+	uint32_t prot;
+	unsigned absorb[16];      /* regions to replace */
+	unsigned nabsorb;
+} Extent;
+
+/* The single TLB entry that translates @va with offset @off and protection @prot, or NULL. */
+static const TlbEntry *mirror_probe(Pe *pe, uint64_t va, uint64_t off, uint32_t prot)
+{
+	TlbEntry *hits[2];
+	if (tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0) != 1)
+		return NULL;
+	const TlbEntry *e = hits[0];
+	if (e->pa - e->va != off || !(e->desc & DESC_AF) || perms_prot(desc_perms(e->desc, pe->el)) != prot)
+		return NULL;
+	if (pe->tlb.size_mask[1] & ((1ull << e->size_log2) - 1))
+		return NULL;
+	return e;
+}
+
+static int mirror_region_at(Pe *pe, uint64_t va)
+{
+	for (unsigned i = 0; i < pe->nmr; i++)
+		if (va - pe->mr[i].va < pe->mr[i].size)
+			return (int)i;
+	return -1;
+}
+
+static bool mirror_absorb(Pe *pe, Extent *x, int r, uint64_t wlo, uint64_t whi)
+{
+	MirrorRegion *m = &pe->mr[r];
+	if (m->pa - m->va != x->off || x->nabsorb == 16 || m->va < wlo ||
+	    m->va + m->size > whi)
+		return false;
+	for (unsigned i = 0; i < x->nabsorb; i++)
+		if (x->absorb[i] == (unsigned)r)
+			return true;
+	/* Its protection must match: Unicorn keeps it, we compare what we would map. */
+	const TlbEntry *e = mirror_probe(pe, m->va, x->off, x->prot);
+	if (!e)
+		return false;
+	x->absorb[x->nabsorb++] = (unsigned)r;
+	return true;
+}
+
+static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot, Extent *x)
+{
+	uint64_t wlo = va & ~(MIRROR_WINDOW - 1), whi = wlo + MIRROR_WINDOW;
+	unsigned probes = 0;
+
+	x->off = e->pa - e->va;
+	x->prot = prot;
+	x->nabsorb = 0;
+	x->lo = e->va > wlo ? e->va : wlo;
+	x->hi = e->va + (1ull << e->size_log2) < whi ? e->va + (1ull << e->size_log2) : whi;
 	/* Smaller entries inside @e's range may overlap it: then one page only. */
-	uint64_t smaller = pe->tlb.size_mask[1] & ((1ull << e->size_log2) - 1);
-	if (smaller) {
-		*lo = va & ~(PAGE_SIZE - 1);
-		*hi = *lo + PAGE_SIZE;
+	if (pe->tlb.size_mask[1] & ((1ull << e->size_log2) - 1)) {
+		x->lo = va & ~(PAGE_SIZE - 1);
+		x->hi = x->lo + PAGE_SIZE;
+		wlo = x->lo;
+		whi = x->hi;
 	}
+	/* Clip to regions already mapped inside the range (they translate differently). */
 	for (unsigned i = 0; i < pe->nmr; i++) {
 		MirrorRegion *r = &pe->mr[i];
-		if (r->va + r->size <= va && r->va + r->size > *lo)
-			*lo = r->va + r->size;
-		if (r->va > va && r->va < *hi)
-			*hi = r->va;
+		if (r->va + r->size <= va && r->va + r->size > x->lo)
+			x->lo = r->va + r->size;
+		if (r->va > va && r->va < x->hi)
+			x->hi = r->va;
+	}
+	/* Only physical memory can be mirrored (the caller checked that @va's PA is in it). */
+	uint64_t vpage = va & ~(PAGE_SIZE - 1), ppage = vpage + x->off;
+	uint64_t max_hi = vpage + (pe->m->mem_size - ppage), min_lo = vpage - ppage;
+	if (max_hi > vpage && whi > max_hi)
+		whi = max_hi;
+	if (min_lo <= vpage && wlo < min_lo)
+		wlo = min_lo;
+	if (x->hi > whi)
+		x->hi = whi;
+	if (x->lo < wlo)
+		x->lo = wlo;
+	/* Grow upwards, then downwards, through compatible entries and regions. */
+	while (x->hi < whi && probes++ < MIRROR_PROBES) {
+		int r = mirror_region_at(pe, x->hi);
+		if (r >= 0) {
+			if (!mirror_absorb(pe, x, r, wlo, whi))
+				break;
+			x->hi = pe->mr[r].va + pe->mr[r].size;
+			continue;
+		}
+		const TlbEntry *n = mirror_probe(pe, x->hi, x->off, prot);
+		if (!n)
+			break;
+		uint64_t end = n->va + (1ull << n->size_log2);
+		/* Stop short of a region inside the entry; the loop absorbs or stops there. */
+		for (unsigned i = 0; i < pe->nmr; i++)
+			if (pe->mr[i].va > x->hi && pe->mr[i].va < end)
+				end = pe->mr[i].va;
+		x->hi = end < whi ? end : whi;
+	}
+	while (x->lo > wlo && probes++ < MIRROR_PROBES) {
+		int r = mirror_region_at(pe, x->lo - 1);
+		if (r >= 0) {
+			if (!mirror_absorb(pe, x, r, wlo, whi))
+				break;
+			x->lo = pe->mr[r].va;
+			continue;
+		}
+		const TlbEntry *n = mirror_probe(pe, x->lo - 1, x->off, prot);
+		if (!n)
+			break;
+		uint64_t start = n->va;
+		for (unsigned i = 0; i < pe->nmr; i++)
+			if (pe->mr[i].va + pe->mr[i].size < x->lo && pe->mr[i].va + pe->mr[i].size > start)
+				start = pe->mr[i].va + pe->mr[i].size;
+		x->lo = start > wlo ? start : wlo;
 	}
 }
 
@@ -439,29 +555,35 @@ static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint64_t *lo, 
 static void pe_mirror_translation(Pe *pe, uint64_t va, const Xlat *x)
 {
 	DescPerms p = desc_perms(x->entry.desc, pe->el);
-	uint64_t lo, hi;
 
 	if (!(pe->regs.sctlr & SCTLR_M))
 		p = (DescPerms){ true, true, true };
-	if (x->uncached) {
-		lo = va & ~(PAGE_SIZE - 1);
-		hi = lo + PAGE_SIZE;
-		if (mirror_find(pe, va) < 0 && mirror_add(pe, lo, x->pa & ~(PAGE_SIZE - 1), PAGE_SIZE, perms_prot(p))) {
+	if (mirror_find(pe, va) >= 0)
+		return;
+	if ((x->uncached && (pe->regs.sctlr & SCTLR_M)) || x->multihit) {
+		uint64_t lo = va & ~(PAGE_SIZE - 1);
+		if (mirror_add(pe, lo, x->pa & ~(PAGE_SIZE - 1), PAGE_SIZE, perms_prot(p)) && x->uncached) {
+			/* An uncached (nT) translation is used for this step only. */
 			pe->unmap_after_step = true;
 			pe->temp_va = lo;
 			pe->temp_size = PAGE_SIZE;
 		}
 		return;
 	}
-	if (x->multihit) {
-		lo = va & ~(PAGE_SIZE - 1);
-		hi = lo + PAGE_SIZE;
-	} else {
-		mirror_extent(pe, &x->entry, va, &lo, &hi);
-	}
-	if (mirror_find(pe, va) >= 0)
-		return;
-	mirror_add(pe, lo, x->entry.pa + (lo - x->entry.va), hi - lo, perms_prot(p));
+	Extent ext;
+	mirror_extent(pe, &x->entry, va, perms_prot(p), &ext);
+	/* Replace the absorbed regions, highest index first (removal moves the last one). */
+	for (unsigned i = 0; i < ext.nabsorb; i++)
+		for (unsigned j = i + 1; j < ext.nabsorb; j++)
+			if (ext.absorb[j] > ext.absorb[i]) {
+				unsigned t = ext.absorb[i];
+				ext.absorb[i] = ext.absorb[j];
+				ext.absorb[j] = t;
+			}
+	for (unsigned i = 0; i < ext.nabsorb; i++)
+		mirror_remove(pe, ext.absorb[i]);
+	if (!mirror_add(pe, ext.lo, ext.lo + ext.off, ext.hi - ext.lo, ext.prot))
+		mirror_add(pe, va & ~(PAGE_SIZE - 1), x->pa & ~(PAGE_SIZE - 1), PAGE_SIZE, ext.prot);
 }
 
 static void record_fault(Pe *pe, FaultKind k, int level, uint64_t va, AccessType a)
@@ -940,6 +1062,8 @@ static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)
 		if (op->scope == TLBI_LOCAL && q != pe)
 			continue;
 		ntargets++;
+		if (m->cfg.broken_tlbi_for_tests && q != pe)
+			continue;
 		if (m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE) {
 			tlbi_complete_on(m, q, &p);
 			continue;
@@ -1377,6 +1501,79 @@ RunEnd machine_run(Machine *m)
 		for (uint64_t i = 0; i < count && pe_runnable(pe) && m->tick < m->cfg.max_insns; i++)
 			pe_step(pe);
 	}
+}
+
+bool machine_step(Machine *m, unsigned i)
+{
+	if (i >= m->npes || !pe_runnable(&m->pe[i]) || m->tick >= m->cfg.max_insns)
+		return false;
+	pe_step(&m->pe[i]);
+	return true;
+}
+
+bool machine_reset(Machine *m, const MachineConfig *cfg)
+{
+	if (cfg) {
+		if (cfg->npes != m->npes || cfg->mem_size != m->mem_size ||
+		    memcmp(&cfg->tlb, &m->cfg.tlb, sizeof(cfg->tlb)) || cfg->nsteps)
+			return false;
+		unsigned regions = m->cfg.mirror_regions;
+		m->cfg = *cfg;
+		m->cfg.mirror_regions = regions;
+		m->cfg.steps = NULL;
+		if (!m->cfg.max_insns)
+			m->cfg.max_insns = DEFAULT_MAX_INSNS;
+		if (!m->cfg.quantum)
+			m->cfg.quantum = 1;
+	}
+	for (unsigned i = 0; i < m->npes; i++) {
+		Pe *pe = &m->pe[i];
+		uint64_t zero = 0;
+		mirror_flush(pe);
+		/*
+		 * Unicorn's translated code is kept (a flush costs ~30 ms): callers must
+		 * not place different code at the same VA across resets (machine.h).
+		 */
+		TlbConfig tc = m->cfg.tlb;
+		tc.seed = m->cfg.seed * 0x9e3779b97f4a7c15ull + i + 1;
+		tlb_fini(&pe->tlb);
+		tlb_init(&pe->tlb, &tc);
+		pe->tlb.on_change = mirror_invalidate;
+		pe->tlb.change_ctx = pe;
+		pe->state = PE_HALTED;
+		pe->counted = false;
+		pe->error = NULL;
+		pe->insns = 0;
+		pe->el = 0;
+		memset(&pe->regs, 0, sizeof(pe->regs));
+		pe->vbar = 0;
+		pe->level = m->cfg.level;
+		pe->midr = m->cfg.midr;
+		pe->mr_peak = 0;
+		pe->unmap_after_step = false;
+		pe->fc_va = 0;
+		pe->fc_epoch = ~0ull;
+		pe->fc_host = NULL;
+		pe->nst = 0;
+		pe->monitor = ~0ull;
+		pe->event_reg = false;
+		pe->nps = 0;
+		pe->npt = 0;
+		uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &zero);
+		uc_reg_write(pe->uc, UC_ARM64_REG_ESR_EL1, &zero);
+		uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &zero);
+	}
+	memset(m->table_bitmap, 0, (m->mem_size >> PAGE_SHIFT) / 8 + 1);
+	m->ntreg = 0;
+	for (size_t i = 0; i < m->ntreg_bucket; i++)
+		m->treg_bucket[i] = -1;
+	m->tick = 0;
+	m->rng = m->cfg.seed ? m->cfg.seed : 1;
+	m->nrunning = m->nalive = 0;
+	m->pending_stores = 0;
+	m->armed_monitors = 0;
+	m->nfaults = 0;
+	return true;
 }
 
 /* --- accessors ----------------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/machine.h"
+#include "bbmsim/litmus.h"
 #include "bbmsim/ptdump.h"
 #include "bbmsim/scenario.h"
 #include "bbmsim/trace.h"
@@ -76,6 +77,8 @@ static const char *usage_main =
 	"  test [PATH...]    run every scenario under PATH (default: scenarios/) at each of\n"
 	"                    its levels and check its expectations\n"
 	"  ptdump SCENARIO   dump the scenario's translation tables (and TLBs) at a tick\n"
+	"  litmus PATH...    run herd7 AArch64 VMSA litmus tests over every interleaving\n"
+	"                    and check their verdicts (docs/litmus.md)\n"
 	"\n"
 	"'bbmsim COMMAND --help' describes the options of a command.\n"
 	"Exit status: 0 success, 1 an expectation failed, 2 bad input.\n";
@@ -1077,6 +1080,8 @@ int main(int argc, char **argv)
 		printf("bbmsim %s\n", BBMSIM_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "litmus"))
+		return litmus_main(argc - 1, argv + 1);
 	o.cmd = argv[1];
 	trace_filter_default(&o.filter);
 	o.paths = calloc((size_t)argc, sizeof(*o.paths));

@@ -70,6 +70,12 @@ typedef struct MachineConfig {
 	uint64_t max_insns;        /* 0 = 10 million */
 	uint64_t midr;             /* default MIDR_EL1 */
 	unsigned mirror_regions;   /* per-PE Unicorn region budget; 0 = 128 */
+	/*
+	 * Test-only mutation (never set it elsewhere): a broadcast TLBI
+	 * completes only on the issuing PE, a deliberately broken TLB model
+	 * that the litmus suite must catch (tests/test_litmus.c).
+	 */
+	bool broken_tlbi_for_tests;
 } MachineConfig;
 
 void machine_config_default(MachineConfig *c);
@@ -139,6 +145,26 @@ void machine_set_event_fn(Machine *m, EventFn fn, void *ctx);
 
 /* Run until every PE stops, the limit, or deadlock. */
 RunEnd machine_run(Machine *m);
+
+/*
+ * Execute one step (an instruction, or an exception entry) on PE @i, for
+ * callers that schedule themselves (the litmus explorer). Returns false
+ * when the PE is not running or the instruction limit is reached.
+ */
+bool machine_step(Machine *m, unsigned i);
+
+/*
+ * Bring the machine back to its state after machine_new, reusing its
+ * Unicorn engines: TLBs, mirrors, pending TLBIs and stores, faults, the
+ * table registry and marks, PE states and the tick are cleared; physical
+ * memory is kept (the caller rewrites what it needs). @cfg, when not NULL,
+ * replaces the configuration; its npes, mem_size and tlb must match.
+ * Returns false (nothing changed) when they do not. Then call
+ * machine_mark_table_pages and machine_pe_init again. Unicorn keeps the
+ * code it translated (flushing costs tens of milliseconds): to run other
+ * code, load it at other virtual addresses, or use a new machine.
+ */
+bool machine_reset(Machine *m, const MachineConfig *cfg);
 
 uint64_t machine_tick(const Machine *m);
 unsigned machine_npes(const Machine *m);

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * bench_split.c - workload 3 of docs/performance.md: a linear map of N GiB
+ * in 2 MiB blocks split live into 4 KiB pages by one PE (Linux's
+ * split_pmd() on a BBML2 CPU: fill a new PTE table, DSB ISHST, write the
+ * table descriptor over the live block; one TLBI VMALLE1IS at the end)
+ * while R reader PEs load and store all over the map. N GiB means N * 512
+ * blocks and N * 512 * 513 descriptor writes. Prints wall time, peak RSS,
+ * instructions, windows, and the rate.
+ *
+ * Usage: bench_split [GIB] [READERS] [QUANTUM] [analysis=1|0]
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include "bbmsim/analysis.h"
+#include "bbmsim/asm.h"
+#include "bbmsim/machine.h"
+#include "bbmsim/ptbuild.h"
+
+#define LINEAR   0xffff800000000000ull
+#define KIMAGE   0xffff000010000000ull
+#define CODE_PA  0x200000ull
+#define POOL_PA  0x1000000ull          /* 16 MiB: the boot tables */
+#define POOL_SZ  0x400000ull
+#define SPARE_PA 0x2000000ull          /* PTE tables for the split: 4 KiB per block */
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static uint64_t rd(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
+static void wr(void *ctx, uint64_t pa, uint64_t v) { machine_phys_write64(ctx, pa, v); }
+
+/* x0 = first PMD descriptor VA, x1 = number of blocks, x2 = first spare table VA, x3 = its PA. */
+static const char *splitter =
+	"	ldr x4, =0x0060000000000703\n"       /* page: AF, SH inner, RW, UXN, PXN */
+	"	mov x10, #0\n"                       /* block PA */
+	"1:	mov x5, x2\n"
+	"	mov x6, #512\n"
+	"	orr x7, x10, x4\n"
+	"2:	str x7, [x5], #8\n"
+	"	add x7, x7, #0x1000\n"
+	"	subs x6, x6, #1\n"
+	"	b.ne 2b\n"
+	"	dsb ishst\n"
+	"	orr x8, x3, #3\n"
+	"	str x8, [x0], #8\n"                  /* the live block becomes a table */
+	"	add x2, x2, #0x1000\n"
+	"	add x3, x3, #0x1000\n"
+	"	add x10, x10, #0x200000\n"
+	"	subs x1, x1, #1\n"
+	"	b.ne 1b\n"
+	"	dsb ishst\n"
+	"	tlbi vmalle1is\n"
+	"	dsb ish\n"
+	"	isb\n"
+	"	mov x9, #1\n"
+	"	str x9, [x11]\n"                     /* stop the readers */
+	"	hlt #0\n";
+
+/* x1 = base VA, x2 = stride, x3 = mask, x11 = stop flag. */
+static const char *reader =
+	"	mov x4, #0\n"
+	"1:	ldr x0, [x1, x4]\n"
+	"	add x0, x0, #1\n"
+	"	str x0, [x1, x4]\n"
+	"	add x4, x4, x2\n"
+	"	and x4, x4, x3\n"
+	"	ldr x9, [x11]\n"
+	"	cbz x9, 1b\n"
+	"	hlt #0\n";
+
+static void load(Machine *m, const char *src, uint64_t va, uint64_t pa)
+{
+	AsmResult r;
+	if (asm_assemble(src, va, &r)) {
+		fprintf(stderr, "bench_split: assembly failed: %s\n", r.tool_error);
+		exit(2);
+	}
+	machine_phys_write(m, pa, r.bytes, r.len);
+	asm_result_fini(&r);
+}
+
+int main(int argc, char **argv)
+{
+	unsigned gib = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
+	unsigned readers = argc > 2 ? (unsigned)atoi(argv[2]) : 8;
+	unsigned quantum = argc > 3 ? (unsigned)atoi(argv[3]) : 1;
+	bool with_analysis = argc > 4 ? atoi(argv[4]) != 0 : true;
+	char err[256];
+
+	if (gib < 1 || gib > 64 || readers > 63 || quantum < 1) {
+		fprintf(stderr, "usage: bench_split [GIB 1..64] [READERS 0..63] [QUANTUM >= 1] [analysis 1|0]\n");
+		return 2;
+	}
+	uint64_t blocks = (uint64_t)gib * 512;
+	MachineConfig c;
+	machine_config_default(&c);
+	c.npes = readers + 1;
+	c.mem_size = ((uint64_t)gib << 30) + (1ull << 30);
+	c.level = BBM_L2_NOABORT;
+	c.quantum = quantum;
+	c.max_insns = 4000000000ull;
+	Machine *m = machine_new(&c, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "bench_split: %s\n", err);
+		return 2;
+	}
+	PtBuilder b;
+	uint64_t root;
+	pt_init(&b, rd, wr, m, POOL_PA, POOL_SZ);
+	machine_mark_table_pages(m, POOL_PA, POOL_SZ);
+	machine_mark_table_pages(m, SPARE_PA, blocks * 4096);
+	pt_alloc_table(&b, &root);
+	const uint64_t blk = DESC_AF | (3ull << 8) | DESC_UXN | DESC_PXN;
+	const char *e = pt_map(&b, root, 0, LINEAR, 0, (uint64_t)gib << 30, 2, blk);
+	if (!e)
+		e = pt_map(&b, root, 0, KIMAGE, CODE_PA, 0x10000, 3, DESC_AF | (3ull << 8) | DESC_UXN | DESC_AP2);
+	if (e) {
+		fprintf(stderr, "bench_split: %s\n", e);
+		return 2;
+	}
+	load(m, splitter, KIMAGE, CODE_PA);
+	load(m, reader, KIMAGE + 0x1000, CODE_PA + 0x1000);
+	uint64_t flag = LINEAR + 0x100000;     /* in the first block */
+	AnalysisPe ap[MACHINE_MAX_PES];
+	for (unsigned i = 0; i <= readers; i++) {
+		PeInit p;
+		memset(&p, 0, sizeof(p));
+		p.el = 1;
+		p.regs = (WalkRegs){ .ttbr0 = root, .ttbr1 = root, .sctlr = SCTLR_M, .mair = 0xff,
+				     .tcr = 16ull | (16ull << 16) | (2ull << 30) };
+		p.x[11] = flag;
+		if (i == 0) {
+			p.pc = KIMAGE;
+			p.x[0] = LINEAR + pt_desc_addr(&b, root, 0, LINEAR, 2);
+			p.x[1] = blocks;
+			p.x[2] = LINEAR + SPARE_PA;
+			p.x[3] = SPARE_PA;
+		} else {
+			p.pc = KIMAGE + 0x1000;
+			p.x[1] = LINEAR + 0x4000000ull + i * 0x1000;
+			p.x[2] = 0x10200000ull + i * 0x2000;   /* a new block every few accesses */
+			p.x[3] = ((uint64_t)gib << 30) / 2 - 1;
+			p.x[3] &= ~0xfffull;
+		}
+		if (!machine_pe_init(m, i, &p, err, sizeof(err))) {
+			fprintf(stderr, "bench_split: %s\n", err);
+			return 2;
+		}
+		ap[i] = (AnalysisPe){ p.regs, BBM_L2_NOABORT, true };
+	}
+	Analysis *a = NULL;
+	if (with_analysis) {
+		BbmKnobs k = bbm_knobs_default;
+		a = analysis_new(ap, c.npes, &k, rd, m);
+		machine_set_event_fn(m, analysis_event, a);
+	}
+	double t0 = now();
+	RunEnd end = machine_run(m);
+	if (a)
+		analysis_finish(a, machine_tick(m));
+	double t = now() - t0;
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	printf("%-28s %4s %7s %3s %8s %9s %12s %10s %9s\n", "workload", "GiB", "readers", "q", "analysis",
+	       "wall s", "insns", "insns/s", "peak MiB");
+	printf("%-28s %4u %7u %3u %8s %9.2f %12llu %10.0f %9ld\n", "3 live split to 4K", gib, readers, quantum,
+	       a ? "on" : "off", t, (unsigned long long)machine_tick(m), (double)machine_tick(m) / t,
+	       ru.ru_maxrss / 1024);
+	printf("(run end: %s; splitter %s; %zu windows)\n", run_end_name(end),
+	       pe_state_name(machine_pe_state(m, 0)), a ? analysis_count(a, -1, -1, -1) : 0);
+	analysis_free(a);
+	machine_free(m);
+	return end == RUN_ALL_HALTED ? 0 : 1;
+}

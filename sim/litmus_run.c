@@ -1,0 +1,1348 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * litmus_run.c - run a herd7 litmus test on the machine, over every
+ * interleaving and TLB policy, and judge the set of final states.
+ *
+ * The mapping (docs/litmus.md): one PE per thread at EL1 (EL0 with EL0=Pn),
+ * each variable its own 4 KiB page in one real 4-level table, the table
+ * pages themselves mapped at POOL_VA so that PTE(x) is a VA through which
+ * x's last-level descriptor can be written. Descriptor values are encoded
+ * from their fields with herd's bit positions (AArch64PteVal: valid bit 0,
+ * el0 = AP[1], db = !AP[2], af bit 10, dbm bit 51, x = !UXN).
+ *
+ * Exploration is a stateless depth-first search over schedules with replay:
+ * a thread's register-only instructions run at once after its shared one
+ * (loads, stores, TLBI, DSB, AT, MSR to translation registers, SEV/WFE), so
+ * choices happen only before shared instructions; sleep sets, with each
+ * step's footprint (physical words read and written; TLBI, DSB and table
+ * stores are global), prune schedules that only swap independent steps.
+ * Each schedule runs on a reset machine (machine_reset) with its memory
+ * image restored, under each TLB policy.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include "bbmsim/analysis.h"
+#include "bbmsim/asm.h"
+#include "bbmsim/litmus.h"
+#include "bbmsim/machine.h"
+#include "bbmsim/ptbuild.h"
+#include "bbmsim/sysinsn.h"
+
+/* --- the layout ------------------------------------------------------------ */
+
+#define LIT_MEM       (32ull << 20)
+#define POOL_PA       0x100000ull      /* translation tables */
+#define POOL_SIZE     0x40000ull
+#define POOL_VA       0x30000000ull    /* the tables, as data: PTE(x) lives here */
+#define CODE_PA       0x200000ull
+#define CODE_VA_BASE  0x100000000ull   /* + 1 MiB per test: see machine_reset */
+#define CODE_VA_SLOTS 4096
+#define BLOCK         0x4000ull        /* per thread: code, vectors, handler */
+#define VEC_A         0x2000ull        /* the vector table in use */
+#define VEC_B         0x2800ull        /* inside a handler: a fault ends the thread */
+#define ENTRY         0x3000ull        /* the handler (wrapper) */
+#define DATA_PA       0x400000ull
+#define DATA_VA       0x20000000ull
+
+#define ATTR_ISH      (3ull << 8)
+#define ATTR_CODE     (DESC_AF | ATTR_ISH | DESC_AP2 | DESC_AP1)
+#define ATTR_POOL     (DESC_AF | ATTR_ISH | DESC_UXN | DESC_PXN)
+#define LIT_TCR       (16ull | (16ull << 16) | (2ull << 30))
+/* MAIR: 0 Normal WB, 1 Device-GRE, 2 Normal NC, 3 Device-nGnRE, 4/5 Device-nGnRnE. */
+#define LIT_MAIR      (0xffull | (0x0cull << 8) | (0x44ull << 16) | (0x04ull << 24))
+
+#define MAX_STEPS     512              /* shared steps per execution */
+#define LOCAL_BOUND   4096             /* register-only instructions in a row */
+#define FP_MAX        8
+#define LOOP_BOUND    3                /* a shared instruction runs at most this often (herd -unroll) */
+
+/* --- the policies that matter --------------------------------------------------- */
+
+typedef struct Policy {
+	const char *name;
+	SpecFill spec;
+	bool prefill;
+	WalkVisibility vis;
+} Policy;
+
+static const Policy policies[] = {
+	{ "miss", SPEC_FILL_NONE, false, WALK_VIS_IMMEDIATE },
+	{ "spec", SPEC_FILL_ADVERSARIAL, false, WALK_VIS_IMMEDIATE },
+	{ "prefill", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE },
+	{ "prefill+spec", SPEC_FILL_ADVERSARIAL, true, WALK_VIS_IMMEDIATE },
+};
+#define NPOLICIES (sizeof(policies) / sizeof(policies[0]))
+
+/* --- one test on the machine ------------------------------------------------------ */
+
+typedef struct Footprint {
+	uint64_t rd[FP_MAX], wr[FP_MAX];
+	uint8_t nrd, nwr;
+	bool global;
+} Footprint;
+
+typedef struct Frame {
+	uint8_t enabled, done, sleep, chosen;
+	Footprint fp[LITMUS_MAX_THREADS];
+} Frame;
+
+typedef struct Outcome {
+	uint64_t *v;
+	char policy[16];
+	char sched[96];
+} Outcome;
+
+typedef struct LitOpts {
+	bool verbose;
+	bool ets2;
+	bool broken_tlbi;
+	uint64_t max_execs;
+	const LitmusKinds *kinds;
+} LitOpts;
+
+typedef struct Run {
+	const LitmusTest *t;
+	const LitOpts *o;
+	unsigned npes;
+	uint64_t var_va[LITMUS_MAX_VARS], var_pa[LITMUS_MAX_VARS];
+	uint64_t pte_va[LITMUS_MAX_VARS], pte_pa[LITMUS_MAX_VARS];
+	uint64_t root;
+	uint64_t code_va;               /* this test's code: a fresh VA for Unicorn's translated code */
+	uint8_t *code;                  /* the assembled image at CODE_VA */
+	size_t code_len;
+	/* Labels: per thread, the main code's labels (name, address). */
+	struct { char name[LITMUS_NAME_MAX]; uint64_t addr; int thread; } *labels;
+	size_t nlabels;
+	/* Memory image: table pool, data pages. */
+	uint8_t *pool, *data;
+	size_t data_len;
+	PeInit init[LITMUS_MAX_THREADS];
+	Machine *m;
+	/* The execution in progress. */
+	Footprint *cur_fp;
+	bool spec;                      /* the policy fills speculatively */
+	struct { uint64_t pc; unsigned n; } loop[LITMUS_MAX_THREADS][16];
+	Analysis *an;
+	bool want_analysis;
+	/* Results. */
+	Outcome *out;
+	size_t nout;
+	uint64_t execs, discarded, pruned, errors;
+	bool bound_hit;
+	bool bbm_violation;
+	char bbm_rule[32];
+	char error[160];
+} Run;
+
+static uint64_t desc_encode(const Run *r, const LitmusDesc *d, int own)
+{
+	int oa = d->oa_var >= 0 ? d->oa_var : own;
+	uint64_t v = (oa >= 0 ? r->var_pa[oa] : 0) | DESC_TABLE | ATTR_ISH;
+	v |= (uint64_t)(d->attr & 7) << 2;
+	if (d->valid != 0)
+		v |= DESC_VALID;
+	if (d->af != 0)
+		v |= DESC_AF;
+	if (d->db == 0)
+		v |= DESC_AP2;
+	if (d->dbm == 1)
+		v |= DESC_DBM;
+	if (d->el0 != 0)
+		v |= DESC_AP1;
+	if (d->xn == 1)
+		v |= DESC_UXN;
+	return v;
+}
+
+static uint64_t val_encode(const Run *r, const LitmusVal *v)
+{
+	switch (v->kind) {
+	case LIT_VAL_INT: return v->i;
+	case LIT_VAL_VA: return r->var_va[v->var];
+	case LIT_VAL_PA: return r->var_pa[v->var];
+	case LIT_VAL_PTE: return r->pte_va[v->var];
+	case LIT_VAL_DESC: return desc_encode(r, &v->d, v->var);
+	case LIT_VAL_LABEL:
+		for (size_t i = 0; i < r->nlabels; i++)
+			if (r->labels[i].thread == v->thread && !strcmp(r->labels[i].name, v->label))
+				return r->labels[i].addr;
+		return 0;
+	}
+	return 0;
+}
+
+static void cond_encode(const Run *r, LitmusCond *c)
+{
+	if (!c)
+		return;
+	if (c->op == LIT_COND_EQ)
+		c->enc = val_encode(r, &c->val);
+	cond_encode(r, c->a);
+	cond_encode(r, c->b);
+}
+
+/* --- building the image -------------------------------------------------------------- */
+
+typedef struct Img {
+	uint8_t *mem;     /* a private copy of [0, LIT_MEM) pages we touch */
+} Img;
+
+static uint64_t img_rd(void *ctx, uint64_t pa)
+{
+	Run *r = ctx;
+	uint64_t v;
+	memcpy(&v, r->pool + (pa - POOL_PA), 8);
+	return v;
+}
+
+static void img_wr(void *ctx, uint64_t pa, uint64_t v)
+{
+	Run *r = ctx;
+	memcpy(r->pool + (pa - POOL_PA), &v, 8);
+}
+
+typedef struct Buf {
+	char *s;
+	size_t n, cap;
+	int lines;
+	int *map_line, *map_col;     /* asm line -> litmus line/col */
+} Buf;
+
+static void buf_put(Buf *b, int line, int col, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void buf_put(Buf *b, int line, int col, const char *fmt, ...)
+{
+	char tmp[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	if (b->n + (size_t)n + 2 > b->cap) {
+		b->cap = (b->cap + (size_t)n + 2) * 2;
+		b->s = realloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->n, tmp, (size_t)n);
+	b->n += (size_t)n;
+	b->s[b->n++] = '\n';
+	b->s[b->n] = 0;
+	b->map_line = realloc(b->map_line, (size_t)(b->lines + 1) * sizeof(int));
+	b->map_col = realloc(b->map_col, (size_t)(b->lines + 1) * sizeof(int));
+	b->map_line[b->lines] = line;
+	b->map_col[b->lines] = col;
+	b->lines++;
+}
+
+/* Rewrite identifiers that are labels into their assembler symbols. */
+static void rename_labels(const LitmusThread *th, int ti, bool in_handler, const char *in, char *out, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; in[i] && o + 1 < len;) {
+		if (isalpha((unsigned char)in[i]) || in[i] == '_') {
+			size_t k = i;
+			while (isalnum((unsigned char)in[k]) || in[k] == '_')
+				k++;
+			char word[64];
+			size_t wl = k - i < sizeof(word) - 1 ? k - i : sizeof(word) - 1;
+			memcpy(word, in + i, wl);
+			word[wl] = 0;
+			const char *prefix = NULL;
+			bool before_dot = in[k] == '.';   /* "B.NE" */
+			if (!before_dot && (i == 0 || in[i - 1] != '.')) {
+				if (in_handler)
+					for (size_t j = 0; j < th->nhandler && !prefix; j++)
+						if (!strcmp(th->handler[j].label, word))
+							prefix = "F";
+				for (size_t j = 0; j < th->ncode && !prefix; j++)
+					if (!strcmp(th->code[j].label, word))
+						prefix = "";
+			}
+			int n = prefix ? snprintf(out + o, len - o, "lit_p%d%s_%s", ti, prefix, word)
+				       : snprintf(out + o, len - o, "%s", word);
+			if (n < 0 || (size_t)n >= len - o)
+				break;
+			o += (size_t)n;
+			i = k;
+			continue;
+		}
+		out[o++] = in[i++];
+	}
+	out[o] = 0;
+}
+
+static bool is_eret(const char *s)
+{
+	char w[8] = { 0 };
+	for (int i = 0; i < 7 && s[i] && !isspace((unsigned char)s[i]); i++)
+		w[i] = (char)toupper((unsigned char)s[i]);
+	return !strcmp(w, "ERET");
+}
+
+static bool build_code(Run *r, char *why, size_t whylen)
+{
+	const LitmusTest *t = r->t;
+	Buf b = { 0 };
+	char text[512];
+	int nlab = 0;
+
+	for (int i = 0; i < t->nthreads; i++) {
+		const LitmusThread *th = &t->thread[i];
+		uint64_t base = (uint64_t)i * BLOCK;
+		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)base);
+		for (size_t j = 0; j < th->ncode; j++) {
+			const LitmusLine *l = &th->code[j];
+			if (l->label[0])
+				buf_put(&b, l->line, l->col, "lit_p%d_%s:", i, l->label);
+			if (l->text[0]) {
+				rename_labels(th, i, false, l->text, text, sizeof(text));
+				buf_put(&b, l->line, l->col, "%s", text);
+			}
+		}
+		buf_put(&b, 0, 0, "hlt #0");
+		/* Vector tables: synchronous, current EL with SP_ELx (+0x200) and lower EL (+0x400). */
+		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_A));
+		buf_put(&b, 0, 0, "lit_p%d_veca:", i);
+		buf_put(&b, 0, 0, ".org 0x%llx\n b lit_p%d_entry", (unsigned long long)(base + VEC_A + 0x200), i);
+		b.map_line = realloc(b.map_line, (size_t)(b.lines + 1) * sizeof(int));
+		b.map_col = realloc(b.map_col, (size_t)(b.lines + 1) * sizeof(int));
+		b.map_line[b.lines] = b.map_col[b.lines] = 0;
+		b.lines++;
+		buf_put(&b, 0, 0, ".org 0x%llx\n b lit_p%d_entry", (unsigned long long)(base + VEC_A + 0x400), i);
+		b.map_line = realloc(b.map_line, (size_t)(b.lines + 1) * sizeof(int));
+		b.map_col = realloc(b.map_col, (size_t)(b.lines + 1) * sizeof(int));
+		b.map_line[b.lines] = b.map_col[b.lines] = 0;
+		b.lines++;
+		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B));
+		buf_put(&b, 0, 0, "lit_p%d_vecb:", i);
+		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B + 0x200));
+		buf_put(&b, 0, 0, "hlt #0");
+		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B + 0x400));
+		buf_put(&b, 0, 0, "hlt #0");
+		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + ENTRY));
+		buf_put(&b, 0, 0, "lit_p%d_entry:", i);
+		if (th->nhandler) {
+			/* Inside the handler a fault ends the thread (herd: "fault inside a fault handler"). */
+			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
+			buf_put(&b, 0, 0, "adr x0, lit_p%d_vecb", i);
+			buf_put(&b, 0, 0, "msr vbar_el1, x0");
+			buf_put(&b, 0, 0, "mrs x0, tpidr_el1");
+			for (size_t j = 0; j < th->nhandler; j++) {
+				const LitmusLine *l = &th->handler[j];
+				if (l->label[0])
+					buf_put(&b, l->line, l->col, "lit_p%dF_%s:", i, l->label);
+				if (!l->text[0])
+					continue;
+				if (is_eret(l->text)) {
+					buf_put(&b, l->line, l->col, "b lit_p%d_ret", i);
+					continue;
+				}
+				rename_labels(th, i, true, l->text, text, sizeof(text));
+				buf_put(&b, l->line, l->col, "%s", text);
+			}
+			buf_put(&b, 0, 0, "hlt #0");
+			buf_put(&b, 0, 0, "lit_p%d_ret:", i);
+			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
+			buf_put(&b, 0, 0, "adr x0, lit_p%d_veca", i);
+			buf_put(&b, 0, 0, "msr vbar_el1, x0");
+			buf_put(&b, 0, 0, "mrs x0, tpidr_el1");
+			buf_put(&b, 0, 0, "eret");
+		} else if (t->handling == LIT_FAULT_FATAL) {
+			buf_put(&b, 0, 0, "hlt #0");
+		} else if (t->handling == LIT_FAULT_HANDLED) {
+			buf_put(&b, 0, 0, "eret");
+		} else {
+			/* Skip: ELR + 4 for an abort; an SVC's ELR is already the next instruction. */
+			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
+			buf_put(&b, 0, 0, "mrs x0, esr_el1");
+			buf_put(&b, 0, 0, "lsr x0, x0, #26");
+			buf_put(&b, 0, 0, "cmp x0, #0x15");
+			buf_put(&b, 0, 0, "b.eq 1f");
+			buf_put(&b, 0, 0, "mrs x0, elr_el1");
+			buf_put(&b, 0, 0, "add x0, x0, #4");
+			buf_put(&b, 0, 0, "msr elr_el1, x0");
+			buf_put(&b, 0, 0, "1: mrs x0, tpidr_el1");
+			buf_put(&b, 0, 0, "eret");
+		}
+	}
+	/* The label table: addresses read back from the image. */
+	buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)((uint64_t)t->nthreads * BLOCK));
+	buf_put(&b, 0, 0, ".balign 8");
+	size_t table_off_line = (size_t)b.lines;
+	(void)table_off_line;
+	for (int i = 0; i < t->nthreads; i++)
+		for (size_t j = 0; j < t->thread[i].ncode; j++)
+			if (t->thread[i].code[j].label[0]) {
+				buf_put(&b, 0, 0, ".quad lit_p%d_%s", i, t->thread[i].code[j].label);
+				nlab++;
+			}
+	buf_put(&b, 0, 0, ".quad 0");
+
+	AsmResult ar;
+	int rc = asm_assemble(b.s, r->code_va, &ar);
+	if (rc) {
+		if (ar.ndiag) {
+			int al = ar.diag[0].line;
+			int ll = al >= 1 && al <= b.lines ? b.map_line[al - 1] : 0;
+			int lc = al >= 1 && al <= b.lines ? b.map_col[al - 1] : 0;
+			snprintf(why, whylen, "%.100s:%d:%d: assembler: %.100s", t->path, ll, lc, ar.diag[0].msg);
+		} else {
+			snprintf(why, whylen, "assembler: %.200s", ar.tool_error[0] ? ar.tool_error : "failed");
+		}
+		asm_result_fini(&ar);
+		free(b.s);
+		free(b.map_line);
+		free(b.map_col);
+		return false;
+	}
+	r->code = ar.bytes;
+	r->code_len = ar.len;
+	ar.bytes = NULL;
+	asm_result_fini(&ar);
+	free(b.s);
+	free(b.map_line);
+	free(b.map_col);
+	uint64_t toff = (uint64_t)t->nthreads * BLOCK;
+	r->labels = calloc((size_t)nlab + 1, sizeof(*r->labels));
+	for (int i = 0; i < t->nthreads; i++)
+		for (size_t j = 0; j < t->thread[i].ncode; j++)
+			if (t->thread[i].code[j].label[0]) {
+				uint64_t a = 0;
+				if (toff + 8 <= r->code_len)
+					memcpy(&a, r->code + toff, 8);
+				toff += 8;
+				snprintf(r->labels[r->nlabels].name, LITMUS_NAME_MAX, "%s", t->thread[i].code[j].label);
+				r->labels[r->nlabels].addr = a;
+				r->labels[r->nlabels].thread = i;
+				r->nlabels++;
+			}
+	return true;
+}
+
+static bool build_image(Run *r, char *why, size_t whylen)
+{
+	const LitmusTest *t = r->t;
+	PtBuilder b;
+
+	for (int k = 0; k < t->nvars; k++) {
+		r->var_va[k] = DATA_VA + (uint64_t)k * PAGE_SIZE;
+		r->var_pa[k] = DATA_PA + (uint64_t)k * PAGE_SIZE;
+	}
+	r->pool = calloc(1, POOL_SIZE);
+	r->data_len = (size_t)t->nvars * PAGE_SIZE;
+	r->data = calloc(1, r->data_len);
+	pt_init(&b, img_rd, img_wr, r, POOL_PA, POOL_SIZE);
+	if (!pt_alloc_table(&b, &r->root)) {
+		snprintf(why, whylen, "table pool exhausted");
+		return false;
+	}
+	const char *e;
+	uint64_t code_size = ((uint64_t)t->nthreads * BLOCK + PAGE_SIZE) & ~(PAGE_SIZE - 1);
+	if ((e = pt_map(&b, r->root, 0, r->code_va, CODE_PA, code_size, 3, ATTR_CODE)) ||
+	    (e = pt_map(&b, r->root, 0, POOL_VA, POOL_PA, POOL_SIZE, 3, ATTR_POOL))) {
+		snprintf(why, whylen, "mapping: %s", e);
+		return false;
+	}
+	for (int k = 0; k < t->nvars; k++) {
+		if ((e = pt_map(&b, r->root, 0, r->var_va[k], r->var_pa[k], PAGE_SIZE, 3, DESC_AF | ATTR_ISH | DESC_AP1))) {
+			snprintf(why, whylen, "mapping: %s", e);
+			return false;
+		}
+		r->pte_pa[k] = pt_desc_addr(&b, r->root, 0, r->var_va[k], 3);
+		r->pte_va[k] = POOL_VA + (r->pte_pa[k] - POOL_PA);
+	}
+	/* Initial memory and descriptors. */
+	for (size_t i = 0; i < t->ninit; i++) {
+		const LitmusInit *in = &t->init[i];
+		uint64_t v = val_encode(r, &in->val);
+		if (in->loc.kind == LIT_LOC_MEM)
+			memcpy(r->data + (size_t)in->loc.var * PAGE_SIZE, &v, 8);
+		else if (in->loc.kind == LIT_LOC_PTE)
+			img_wr(r, r->pte_pa[in->loc.var], v);
+	}
+	/* PEs. */
+	for (int i = 0; i < t->nthreads; i++) {
+		PeInit *p = &r->init[i];
+		memset(p, 0, sizeof(*p));
+		p->pc = r->code_va + (uint64_t)i * BLOCK;
+		p->el = t->thread[i].el0 ? 0 : 1;
+		p->regs.ttbr0 = r->root;
+		p->regs.ttbr1 = r->root;
+		p->regs.tcr = LIT_TCR;
+		p->regs.mair = LIT_MAIR;
+		p->regs.sctlr = SCTLR_M;
+		p->vbar = r->code_va + (uint64_t)i * BLOCK + VEC_A;
+		for (size_t j = 0; j < t->ninit; j++) {
+			const LitmusInit *in = &t->init[j];
+			if (in->loc.kind == LIT_LOC_REG && in->loc.thread == i)
+				p->x[in->loc.reg] = val_encode(r, &in->val);
+		}
+	}
+	return true;
+}
+
+/* --- instruction classes ---------------------------------------------------------------- */
+
+/* Does the instruction at @pc touch shared state (memory, TLBs, barriers that complete things)? */
+static bool insn_is_shared(const Run *r, uint64_t pc)
+{
+	if (pc < r->code_va || pc - r->code_va + 4 > r->code_len)
+		return true;
+	uint32_t insn;
+	memcpy(&insn, r->code + (pc - r->code_va), 4);
+	/* Loads and stores: op0 = x1x0 (C4.1). */
+	if ((insn & 0x0a000000u) == 0x08000000u)
+		return true;
+	SysInsn s;
+	if (!sysinsn_decode(insn, &s))
+		return false;
+	switch (s.kind) {
+	case SYS_DSB: case SYS_TLBI: case SYS_AT: case SYS_SEV: case SYS_WFE: case SYS_WFI:
+		return true;
+	case SYS_MSR:
+		return s.sysreg == SYSREG_TTBR0_EL1 || s.sysreg == SYSREG_TTBR1_EL1 ||
+		       s.sysreg == SYSREG_TCR_EL1 || s.sysreg == SYSREG_SCTLR_EL1;
+	default:
+		return false;
+	}
+}
+
+/* --- events: footprints and the analysis ------------------------------------------------- */
+
+static void fp_add(Footprint *f, bool wr, uint64_t pa)
+{
+	uint64_t *a = wr ? f->wr : f->rd;
+	uint8_t *n = wr ? &f->nwr : &f->nrd;
+	pa &= ~7ull;
+	for (unsigned i = 0; i < *n; i++)
+		if (a[i] == pa)
+			return;
+	if (*n == FP_MAX) {
+		f->global = true;
+		return;
+	}
+	a[(*n)++] = pa;
+}
+
+static void on_event(void *ctx, const Event *ev)
+{
+	Run *r = ctx;
+	Footprint *f = r->cur_fp;
+
+	if (f) {
+		switch (ev->type) {
+		case EV_MEM:
+			for (uint64_t pa = ev->pa & ~7ull; pa < ev->pa + (uint64_t)ev->size; pa += 8)
+				fp_add(f, ev->access == ACCESS_WRITE, pa);
+			break;
+		case EV_WALK_DESC:
+			fp_add(f, false, ev->pa);
+			break;
+		case EV_DESC_WRITE:
+			/*
+			 * Without speculative fills a table store is a store to its word
+			 * (walks record their reads); with them it fills every PE's TLB.
+			 */
+			fp_add(f, true, ev->pa);
+			if (r->spec)
+				f->global = true;
+			break;
+		case EV_TLBI_COMPLETE: case EV_SYSREG: case EV_WAKE:
+			/*
+			 * Another PE's TLB or registers change. A TLBI's issue only queues
+			 * it (completion comes with the DSB, at-dsb policy), and a DSB
+			 * that completes nothing changes nothing another PE can see
+			 * (walk visibility is immediate in every policy).
+			 */
+			f->global = true;
+			break;
+		default:
+			break;
+		}
+	}
+	if (r->an)
+		analysis_event(r->an, ev);
+}
+
+static bool fp_independent(const Footprint *a, const Footprint *b)
+{
+	if (a->global || b->global)
+		return false;
+	for (unsigned i = 0; i < a->nwr; i++) {
+		for (unsigned j = 0; j < b->nwr; j++)
+			if (a->wr[i] == b->wr[j])
+				return false;
+		for (unsigned j = 0; j < b->nrd; j++)
+			if (a->wr[i] == b->rd[j])
+				return false;
+	}
+	for (unsigned i = 0; i < b->nwr; i++)
+		for (unsigned j = 0; j < a->nrd; j++)
+			if (b->wr[i] == a->rd[j])
+				return false;
+	return true;
+}
+
+static uint64_t an_read(void *ctx, uint64_t pa)
+{
+	return machine_phys_read64(ctx, pa);
+}
+
+/* --- one execution ----------------------------------------------------------------------- */
+
+static void prefill_tlbs(Run *r)
+{
+	for (int i = 0; i < r->t->nthreads; i++) {
+		Tlb *tlb = machine_pe_tlb(r->m, (unsigned)i);
+		for (int k = 0; k < r->t->nvars; k++) {
+			uint64_t d = machine_phys_read64(r->m, r->pte_pa[k]);
+			if (desc_kind(d, 3) != DESC_KIND_PAGE || !(d & DESC_AF))
+				continue;
+			TlbEntry e = { .va = r->var_va[k], .pa = d & DESC_OA_MASK, .desc_pa = r->pte_pa[k],
+				       .desc = d, .size_log2 = 12, .level = 3, .leaf = true, .global = !(d & DESC_NG) };
+			tlb_insert(tlb, &e, NULL, NULL);
+		}
+	}
+}
+
+static bool machine_for(Run *r, const Policy *pol, char *err, size_t errlen)
+{
+	MachineConfig c;
+	machine_config_default(&c);
+	c.npes = (unsigned)r->t->nthreads;
+	c.mem_size = LIT_MEM;
+	c.level = BBM_L0;
+	/* A CONSTRAINED UNPREDICTABLE choice herd does not model as an abort: use one entry. */
+	c.knobs.multihit = BBM_MULTIHIT_USE_NEWEST;
+	c.spec_fill = pol->spec;
+	c.walk_vis = pol->vis;
+	c.tlbi_completion = TLBI_COMPLETE_AT_DSB;
+	c.max_insns = 200000;
+	c.broken_tlbi_for_tests = r->o->broken_tlbi;
+	if (r->m && machine_reset(r->m, &c))
+		return true;
+	machine_free(r->m);
+	r->m = machine_new(&c, err, errlen);
+	if (!r->m)
+		return false;
+	return machine_reset(r->m, &c);
+}
+
+static void exec_start(Run *r, const Policy *pol)
+{
+	Machine *m = r->m;
+	char err[160];
+
+	machine_reset(m, NULL);
+	machine_phys_write(m, POOL_PA, r->pool, POOL_SIZE);
+	machine_phys_write(m, DATA_PA, r->data, r->data_len);
+	machine_phys_write(m, CODE_PA, r->code, r->code_len);
+	machine_mark_table_pages(m, POOL_PA, POOL_SIZE);
+	for (int i = 0; i < r->t->nthreads; i++)
+		machine_pe_init(m, (unsigned)i, &r->init[i], err, sizeof(err));
+	if (pol->prefill)
+		prefill_tlbs(r);
+	if (r->want_analysis) {
+		AnalysisPe ap[LITMUS_MAX_THREADS];
+		for (int i = 0; i < r->t->nthreads; i++)
+			ap[i] = (AnalysisPe){ .regs = r->init[i].regs, .level = BBM_L0, .active = true };
+		r->an = analysis_new(ap, (unsigned)r->t->nthreads, &bbm_knobs_default, an_read, m);
+	}
+	machine_set_event_fn(m, on_event, r);
+}
+
+typedef enum StepEnd {
+	STEP_OK,
+	STEP_DISCARD,    /* herd drops this execution (a second fault after "handled"), or a bound */
+	STEP_ERROR,
+} StepEnd;
+
+static bool in_main_code(const Run *r, uint64_t pc, int th)
+{
+	uint64_t base = r->code_va + (uint64_t)th * BLOCK;
+	return pc >= base && pc < base + VEC_A;
+}
+
+/* Run thread @i's register-only instructions until it reaches a shared one or stops. */
+static StepEnd settle(Run *r, unsigned i)
+{
+	for (int n = 0; n < LOCAL_BOUND; n++) {
+		PeState st = machine_pe_state(r->m, i);
+		if (st == PE_ERROR) {
+			snprintf(r->error, sizeof(r->error), "P%u: %.140s", i, machine_pe_error(r->m, i));
+			return STEP_ERROR;
+		}
+		if (st != PE_RUNNING)
+			return STEP_OK;
+		if (insn_is_shared(r, machine_pe_pc(r->m, i)))
+			return STEP_OK;
+		if (!machine_step(r->m, i))
+			return STEP_DISCARD;
+	}
+	return STEP_DISCARD;
+}
+
+static StepEnd check_faults(Run *r)
+{
+	if (r->t->handling != LIT_FAULT_HANDLED)
+		return STEP_OK;
+	const FaultRecord *f;
+	size_t n = machine_faults(r->m, &f);
+	unsigned count[LITMUS_MAX_THREADS] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		if (f[i].pe < LITMUS_MAX_THREADS && !r->t->thread[f[i].pe].nhandler &&
+		    ++count[f[i].pe] >= 2)
+			return STEP_DISCARD;
+	return STEP_OK;
+}
+
+static bool fault_matches(const Run *r, const LitmusObs *o, const FaultRecord *f)
+{
+	if (f->pe != o->thread || !in_main_code(r, f->pc, o->thread))
+		return false;
+	if (o->label[0]) {
+		bool found = false;
+		for (size_t i = 0; i < r->nlabels; i++)
+			if (r->labels[i].thread == o->thread && !strcmp(r->labels[i].name, o->label)) {
+				found = true;
+				if (r->labels[i].addr != f->pc)
+					return false;
+			}
+		if (!found)
+			return false;
+	}
+	if (o->fault_var >= 0) {
+		if (o->fault_on_pte) {
+			uint64_t a = r->pte_va[o->fault_var];
+			if (f->va < a || f->va >= a + 8)
+				return false;
+		} else if ((f->va & ~(PAGE_SIZE - 1)) != r->var_va[o->fault_var]) {
+			return false;
+		}
+	}
+	bool svc = f->what && !strcmp(f->what, "svc");
+	bool undef = f->what && !strcmp(f->what, "undefined");
+	switch (o->ftype) {
+	case LIT_FT_ANY: return true;
+	case LIT_FT_TRANSLATION: return f->kind == FAULT_TRANSLATION;
+	case LIT_FT_ACCESS_FLAG: return f->kind == FAULT_ACCESS_FLAG;
+	case LIT_FT_PERMISSION: return f->kind == FAULT_PERMISSION;
+	case LIT_FT_UNDEFINED: return undef;
+	case LIT_FT_SVC: return svc;
+	}
+	return false;
+}
+
+static void observe(Run *r, uint64_t *v)
+{
+	const LitmusTest *t = r->t;
+	const FaultRecord *f;
+	size_t nf = machine_faults(r->m, &f);
+
+	for (size_t i = 0; i < t->nobs; i++) {
+		const LitmusObs *o = &t->obs[i];
+		if (o->is_fault) {
+			v[i] = 0;
+			for (size_t k = 0; k < nf && !v[i]; k++)
+				v[i] = fault_matches(r, o, &f[k]);
+			continue;
+		}
+		switch (o->loc.kind) {
+		case LIT_LOC_REG:
+			v[i] = o->loc.thread < t->nthreads ? machine_pe_x(r->m, (unsigned)o->loc.thread, (unsigned)o->loc.reg) : 0;
+			break;
+		case LIT_LOC_MEM:
+			v[i] = machine_phys_read64(r->m, r->var_pa[o->loc.var]);
+			break;
+		case LIT_LOC_PTE:
+			v[i] = machine_phys_read64(r->m, r->pte_pa[o->loc.var]);
+			break;
+		}
+	}
+}
+
+static void record_outcome(Run *r, const uint64_t *v, const Policy *pol, const Frame *st, size_t depth)
+{
+	size_t bytes = r->t->nobs * sizeof(uint64_t);
+	if (r->t->filter && !litmus_cond_eval(r->t->filter, v))
+		return;
+	for (size_t i = 0; i < r->nout; i++)
+		if (!memcmp(r->out[i].v, v, bytes))
+			return;
+	r->out = realloc(r->out, (r->nout + 1) * sizeof(*r->out));
+	Outcome *o = &r->out[r->nout++];
+	o->v = malloc(bytes ? bytes : 1);
+	memcpy(o->v, v, bytes);
+	snprintf(o->policy, sizeof(o->policy), "%s", pol->name);
+	size_t k = 0;
+	for (size_t d = 0; d < depth && k + 2 < sizeof(o->sched); d++)
+		o->sched[k++] = (char)('0' + st[d].chosen);
+	o->sched[k] = 0;
+}
+
+static void analysis_collect(Run *r)
+{
+	if (!r->an)
+		return;
+	analysis_finish(r->an, machine_tick(r->m));
+	const Violation *vs;
+	size_t nv = analysis_violations(r->an, &vs);
+	if (nv && !r->bbm_violation) {
+		r->bbm_violation = true;
+		snprintf(r->bbm_rule, sizeof(r->bbm_rule), "%s", vs[0].rule);
+	}
+	if (!r->bbm_violation && analysis_count(r->an, -1, SEV_VIOLATION, -1)) {
+		r->bbm_violation = true;
+		snprintf(r->bbm_rule, sizeof(r->bbm_rule), "window");
+	}
+	analysis_free(r->an);
+	r->an = NULL;
+}
+
+/*
+ * Bound loops like herd's unrolling: a thread that runs the same shared
+ * instruction more than LOOP_BOUND times (a spin loop) ends the execution,
+ * which is discarded. Sound for Forbidden and Required verdicts.
+ */
+static bool loop_ok(Run *r, unsigned th)
+{
+	uint64_t pc = machine_pe_pc(r->m, th);
+	for (unsigned i = 0; i < 16; i++) {
+		if (r->loop[th][i].pc == pc)
+			return ++r->loop[th][i].n <= LOOP_BOUND;
+		if (!r->loop[th][i].n) {
+			r->loop[th][i].pc = pc;
+			r->loop[th][i].n = 1;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Explore every schedule under one policy. Returns false on an emulator error. */
+static bool explore(Run *r, const Policy *pol, uint64_t budget)
+{
+	const LitmusTest *t = r->t;
+	Frame *st = calloc(MAX_STEPS, sizeof(*st));
+	size_t nframes = 0;       /* frames of the current prefix */
+	uint64_t *v = calloc(t->nobs + 1, sizeof(*v));
+	uint64_t execs = 0;
+	bool ok = true;
+
+	for (;;) {
+		if (execs >= budget) {
+			r->bound_hit = true;
+			break;
+		}
+		exec_start(r, pol);
+		memset(r->loop, 0, sizeof(r->loop));
+		r->spec = pol->spec != SPEC_FILL_NONE;
+		execs++;
+		r->execs++;
+		StepEnd end = STEP_OK;
+		for (int i = 0; i < t->nthreads && end == STEP_OK; i++)
+			end = settle(r, (unsigned)i);
+		size_t d = 0;
+		bool redundant = false;
+		while (end == STEP_OK) {
+			uint8_t enabled = 0;
+			for (int i = 0; i < t->nthreads; i++)
+				if (machine_pe_state(r->m, (unsigned)i) == PE_RUNNING)
+					enabled |= (uint8_t)(1u << i);
+			if (!enabled)
+				break;
+			if (d == MAX_STEPS) {
+				end = STEP_DISCARD;
+				break;
+			}
+			Frame *f = &st[d];
+			if (d >= nframes) {
+				/* A new node: its sleep set was set up by the parent (below). */
+				f->enabled = enabled;
+				f->done = 0;
+				uint8_t avail = enabled & (uint8_t)~f->sleep;
+				if (!avail) {
+					redundant = true;
+					break;
+				}
+				f->chosen = (uint8_t)__builtin_ctz(avail);
+				nframes = d + 1;
+			}
+			unsigned th = f->chosen;
+			if (!loop_ok(r, th)) {
+				end = STEP_DISCARD;
+				break;
+			}
+			Footprint fp = { 0 };
+			r->cur_fp = &fp;
+			if (!machine_step(r->m, th)) {
+				end = STEP_DISCARD;
+				r->cur_fp = NULL;
+				break;
+			}
+			end = settle(r, th);
+			r->cur_fp = NULL;
+			if (end == STEP_OK)
+				end = check_faults(r);
+			f->fp[th] = fp;
+			/* The child's sleep set: earlier siblings and inherited sleepers independent of this step. */
+			if (d + 1 >= nframes && d + 1 < MAX_STEPS) {
+				Frame *c = &st[d + 1];
+				c->sleep = 0;
+				uint8_t cand = (uint8_t)((f->sleep | f->done) & ~(1u << th));
+				for (unsigned u = 0; u < LITMUS_MAX_THREADS; u++)
+					if (cand >> u & 1 && fp_independent(&f->fp[u], &fp)) {
+						c->sleep |= (uint8_t)(1u << u);
+						c->fp[u] = f->fp[u];
+					}
+			}
+			d++;
+		}
+		if (end == STEP_ERROR) {
+			r->errors++;
+			ok = false;
+			if (r->an) {
+				analysis_free(r->an);
+				r->an = NULL;
+			}
+			break;
+		}
+		if (redundant) {
+			r->pruned++;
+		} else if (end == STEP_DISCARD || machine_tick(r->m) >= 200000) {
+			r->discarded++;
+		} else {
+			bool all_done = true;
+			for (int i = 0; i < t->nthreads; i++) {
+				PeState s = machine_pe_state(r->m, (unsigned)i);
+				if (s == PE_RUNNING || s == PE_SLEEPING)
+					all_done = false;
+			}
+			if (!all_done) {
+				r->discarded++;     /* deadlock */
+			} else {
+				observe(r, v);
+				record_outcome(r, v, pol, st, d);
+			}
+		}
+		analysis_collect(r);
+		/* Backtrack: the deepest frame with an untried, non-sleeping choice. */
+		if (redundant || d < nframes)
+			nframes = redundant ? d : nframes;
+		while (nframes > 0) {
+			Frame *f = &st[nframes - 1];
+			f->done |= (uint8_t)(1u << f->chosen);
+			uint8_t avail = f->enabled & (uint8_t)~(f->done | f->sleep);
+			if (avail) {
+				f->chosen = (uint8_t)__builtin_ctz(avail);
+				break;
+			}
+			nframes--;
+		}
+		if (!nframes)
+			break;
+	}
+	free(st);
+	free(v);
+	return ok;
+}
+
+/* --- verdicts ------------------------------------------------------------------------------ */
+
+typedef enum Verdict {
+	V_PASS,
+	V_FAIL,
+	V_UNREACHED,     /* Allowed, not reached */
+	V_SKIP,
+} Verdict;
+
+typedef struct Totals {
+	unsigned passed, failed, unreached, skipped, errors;
+	struct { char why[160]; unsigned n; } reasons[64];
+	unsigned nreasons;
+	struct { char why[160]; unsigned n; } ureasons[16];
+	unsigned nureasons;
+	uint64_t execs;
+} Totals;
+
+static void count_reason(Totals *tot, bool unreached, const char *why)
+{
+	unsigned *n = unreached ? &tot->nureasons : &tot->nreasons;
+	unsigned cap = unreached ? 16 : 64;
+	for (unsigned i = 0; i < *n; i++) {
+		char *w = unreached ? tot->ureasons[i].why : tot->reasons[i].why;
+		if (!strcmp(w, why)) {
+			if (unreached)
+				tot->ureasons[i].n++;
+			else
+				tot->reasons[i].n++;
+			return;
+		}
+	}
+	if (*n == cap)
+		return;
+	if (unreached) {
+		snprintf(tot->ureasons[*n].why, sizeof(tot->ureasons[0].why), "%s", why);
+		tot->ureasons[*n].n = 1;
+	} else {
+		snprintf(tot->reasons[*n].why, sizeof(tot->reasons[0].why), "%s", why);
+		tot->reasons[*n].n = 1;
+	}
+	(*n)++;
+}
+
+/* Why an Allowed condition was not reached: the best guess from the test's shape. */
+static const char *unreached_reason(const LitmusTest *t, const Run *r)
+{
+	if (r->bound_hit)
+		return "exploration bound hit";
+	bool pte_write = false;
+	for (size_t i = 0; i < t->ninit; i++)
+		if (t->init[i].loc.kind == LIT_LOC_REG && t->init[i].val.kind == LIT_VAL_PTE)
+			pte_write = true;
+	if (!pte_write)
+		return "needs relaxed memory ordering (bbmsim runs sequentially consistent interleavings)";
+	return "needs relaxed ordering of translation-table walks or accesses (not modelled: SC interleavings, in-order walks)";
+}
+
+static void format_outcome(const Run *r, const uint64_t *v, char *buf, size_t len)
+{
+	const LitmusTest *t = r->t;
+	size_t o = 0;
+	buf[0] = 0;
+	for (size_t i = 0; i < t->nobs && o + 40 < len; i++) {
+		const LitmusObs *ob = &t->obs[i];
+		int n;
+		if (ob->is_fault)
+			n = snprintf(buf + o, len - o, "%sfault(P%d%s%s)%s", v[i] ? "" : "~", ob->thread,
+				     ob->label[0] ? ":" : "", ob->label, "; ");
+		else if (ob->loc.kind == LIT_LOC_REG)
+			n = snprintf(buf + o, len - o, "%d:X%d=0x%llx; ", ob->loc.thread, ob->loc.reg,
+				     (unsigned long long)v[i]);
+		else
+			n = snprintf(buf + o, len - o, "[%s%s%s]=0x%llx; ", ob->loc.kind == LIT_LOC_PTE ? "PTE(" : "",
+				     t->vars[ob->loc.var], ob->loc.kind == LIT_LOC_PTE ? ")" : "",
+				     (unsigned long long)v[i]);
+		if (n < 0)
+			break;
+		o += (size_t)n;
+	}
+}
+
+static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Totals *tot)
+{
+	static unsigned slot;
+	Run R = { .t = t, .o = o, .code_va = CODE_VA_BASE + (uint64_t)(slot++ % CODE_VA_SLOTS) * 0x100000 };
+	Run *r = &R;
+	char why[256] = "";
+	LitmusKind kind = litmus_kinds_find(o->kinds, t->name), ekind;
+	bool bbm_flag = false, has_expected = litmus_expected_load(t->path, &ekind, &bbm_flag);
+	const char *src = "kinds";
+	Verdict verdict = V_SKIP;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (kind == LIT_KIND_NONE && has_expected && ekind != LIT_KIND_NONE) {
+		kind = ekind;
+		src = "expected";
+	}
+	if (kind == LIT_KIND_NONE) {
+		kind = t->quant == LIT_EXISTS ? LIT_KIND_ALLOWED : t->quant == LIT_NOT_EXISTS ? LIT_KIND_FORBIDDEN
+											: LIT_KIND_REQUIRED;
+		src = "quantifier";
+	}
+	if (t->skip[0]) {
+		snprintf(why, sizeof(why), "%s", t->skip);
+	} else if (t->ets3) {
+		snprintf(why, sizeof(why), "Variant=ets3 (FEAT_ETS3) is not modelled");
+	} else if (t->ets2 && !o->ets2) {
+		snprintf(why, sizeof(why), "the test needs Variant=ets2: run with --variant vmsa,ets2");
+	}
+	if (why[0]) {
+		printf("SKIP %s: %s\n", t->name, why);
+		tot->skipped++;
+		count_reason(tot, false, why);
+		return V_SKIP;
+	}
+	r->want_analysis = bbm_flag;
+	if (!build_image(r, why, sizeof(why)) || !build_code(r, why, sizeof(why))) {
+		printf("SKIP %s: %s\n", t->name, why);
+		tot->skipped++;
+		count_reason(tot, false, strncmp(why, t->path, strlen(t->path)) ? why
+						 : "an instruction GNU as does not accept");
+		goto out;
+	}
+	cond_encode(r, t->cond);
+	cond_encode(r, t->filter);
+	r->m = mcache[t->nthreads];
+	uint64_t budget = o->max_execs / NPOLICIES;
+	for (size_t p = 0; p < NPOLICIES; p++) {
+		char err[160];
+		if (!machine_for(r, &policies[p], err, sizeof(err))) {
+			snprintf(r->error, sizeof(r->error), "%.150s", err);
+			r->errors++;
+			break;
+		}
+		if (!explore(r, &policies[p], budget))
+			break;
+	}
+	mcache[t->nthreads] = r->m;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	tot->execs += r->execs;
+
+	/* Judge. */
+	size_t reached = 0, held_all = 1;
+	const Outcome *witness = NULL, *counter = NULL;
+	for (size_t i = 0; i < r->nout; i++) {
+		if (litmus_cond_eval(t->cond, r->out[i].v)) {
+			reached++;
+			if (!witness)
+				witness = &r->out[i];
+		} else {
+			held_all = 0;
+			if (!counter)
+				counter = &r->out[i];
+		}
+	}
+	char detail[1024] = "";
+	if (r->errors) {
+		verdict = V_FAIL;
+		snprintf(detail, sizeof(detail), "emulator error: %s", r->error);
+	} else if (!r->nout) {
+		verdict = V_FAIL;
+		snprintf(detail, sizeof(detail), "no execution completed");
+	} else if (kind == LIT_KIND_FORBIDDEN && reached) {
+		char s[400];
+		format_outcome(r, witness->v, s, sizeof(s));
+		verdict = V_FAIL;
+		snprintf(detail, sizeof(detail), "Forbidden reached (policy %.15s, schedule %.95s): %.400s", witness->policy,
+			 witness->sched, s);
+	} else if (kind == LIT_KIND_REQUIRED && !held_all) {
+		char s[400];
+		format_outcome(r, counter->v, s, sizeof(s));
+		verdict = V_FAIL;
+		snprintf(detail, sizeof(detail), "Required does not hold (policy %.15s, schedule %.95s): %.400s",
+			 counter->policy, counter->sched, s);
+	} else if (kind == LIT_KIND_ALLOWED && !reached) {
+		verdict = V_UNREACHED;
+	} else {
+		verdict = V_PASS;
+	}
+	if (verdict != V_FAIL && bbm_flag && !r->bbm_violation) {
+		verdict = V_FAIL;
+		snprintf(detail, sizeof(detail), "herd flags Warning-BBM-expected, the analysis reported no BBM violation");
+	}
+	char bbm[64] = "";
+	if (r->bbm_violation)
+		snprintf(bbm, sizeof(bbm), ", bbm-violation %.31s", r->bbm_rule);
+	const char *uwhy = verdict == V_UNREACHED ? unreached_reason(t, r) : "";
+	switch (verdict) {
+	case V_PASS:
+		tot->passed++;
+		printf("ok   %s: %s (%s) %s, %zu states, %llu executions%s%s, %.1f ms\n", t->name,
+		       litmus_kind_name(kind), src, reached ? "reached" : "not reached", r->nout,
+		       (unsigned long long)r->execs, r->bound_hit ? " (bound hit)" : "", bbm, ms);
+		break;
+	case V_UNREACHED:
+		tot->unreached++;
+		count_reason(tot, true, uwhy);
+		printf("ok   %s: Allowed (%s), unreached: %s; %zu states, %llu executions%s, %.1f ms\n", t->name, src,
+		       uwhy, r->nout, (unsigned long long)r->execs, bbm, ms);
+		break;
+	case V_FAIL:
+		tot->failed++;
+		printf("FAIL %s: %s (%s): %s [%s]\n", t->name, litmus_kind_name(kind), src, detail, t->path);
+		break;
+	case V_SKIP:
+		break;
+	}
+	if (o->verbose) {
+		for (size_t i = 0; i < r->nout; i++) {
+			char s[400];
+			format_outcome(r, r->out[i].v, s, sizeof(s));
+			printf("     %c %s  [%s %s]\n", litmus_cond_eval(t->cond, r->out[i].v) ? '*' : ' ', s,
+			       r->out[i].policy, r->out[i].sched);
+		}
+		printf("     %llu executions, %llu pruned by sleep sets, %llu discarded\n",
+		       (unsigned long long)r->execs, (unsigned long long)r->pruned,
+		       (unsigned long long)r->discarded);
+	}
+out:
+	for (size_t i = 0; i < r->nout; i++)
+		free(r->out[i].v);
+	free(r->out);
+	free(r->code);
+	free(r->labels);
+	free(r->pool);
+	free(r->data);
+	return verdict;
+}
+
+/* --- the command ----------------------------------------------------------------------------- */
+
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void collect(const char *path, char ***v, size_t *n)
+{
+	struct stat sb;
+	if (stat(path, &sb) != 0) {
+		*v = realloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = strdup(path);    /* reported as unreadable later */
+		return;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		*v = realloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = strdup(path);
+		return;
+	}
+	DIR *d = opendir(path);
+	if (!d)
+		return;
+	struct dirent *e;
+	char **sub = NULL;
+	size_t nsub = 0;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *p;
+		if (asprintf(&p, "%s/%s", path, e->d_name) < 0)
+			continue;
+		struct stat s2;
+		size_t l = strlen(e->d_name);
+		if (stat(p, &s2) == 0 && (S_ISDIR(s2.st_mode) || (l > 7 && !strcmp(e->d_name + l - 7, ".litmus")))) {
+			sub = realloc(sub, (nsub + 1) * sizeof(*sub));
+			sub[nsub++] = p;
+		} else {
+			free(p);
+		}
+	}
+	closedir(d);
+	qsort(sub, nsub, sizeof(*sub), path_cmp);
+	for (size_t i = 0; i < nsub; i++) {
+		collect(sub[i], v, n);
+		free(sub[i]);
+	}
+	free(sub);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: bbmsim litmus [--kinds FILE] [--variant vmsa|vmsa,ets2] [--max-execs N] [-v] PATH...\n"
+		"  Run herd7 AArch64 VMSA litmus tests (files or folders of .litmus) over every\n"
+		"  interleaving and TLB policy (miss, spec, prefill, prefill+spec), and compare the\n"
+		"  final states with the verdict: --kinds FILE, else a .expected file beside the\n"
+		"  test, else the test's quantifier. A Forbidden condition reached or a Required one\n"
+		"  not always holding is a FAIL.\n"
+		"  --variant vmsa,ets2  the tests and verdicts assume FEAT_ETS2\n"
+		"  --max-execs N        bound on executions per test (default 100000)\n"
+		"  -v                   print every final state reached\n"
+		"Exit status: 0 all passed, 1 a FAIL, 2 bad flags or a malformed test.\n");
+}
+
+int litmus_main(int argc, char **argv)
+{
+	LitOpts o = { .max_execs = 100000 };
+	LitmusKinds kinds = { 0 };
+	const char *kinds_path = NULL;
+	char **paths = NULL;
+	size_t npaths = 0;
+	int rc = 0;
+
+	if (getenv("BBMSIM_LITMUS_BROKEN_TLBI"))
+		o.broken_tlbi = true;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--kinds") && i + 1 < argc) {
+			kinds_path = argv[++i];
+		} else if (!strcmp(a, "--variant") && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (!strcmp(v, "vmsa"))
+				o.ets2 = false;
+			else if (!strcmp(v, "vmsa,ets2") || !strcmp(v, "ets2,vmsa"))
+				o.ets2 = true;
+			else {
+				fprintf(stderr, "bbmsim litmus: unknown --variant '%s' (vmsa or vmsa,ets2)\n", v);
+				return 2;
+			}
+		} else if (!strcmp(a, "--max-execs") && i + 1 < argc) {
+			o.max_execs = strtoull(argv[++i], NULL, 0);
+			if (!o.max_execs)
+				o.max_execs = 1;
+		} else if (!strcmp(a, "--broken-tlbi-for-tests")) {
+			o.broken_tlbi = true;
+		} else if (!strcmp(a, "-v")) {
+			o.verbose = true;
+		} else if (a[0] == '-') {
+			fprintf(stderr, "bbmsim litmus: unknown option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		} else {
+			collect(a, &paths, &npaths);
+		}
+	}
+	if (!npaths) {
+		usage(stderr);
+		return 2;
+	}
+	if (kinds_path) {
+		char err[512];
+		if (litmus_kinds_load(kinds_path, &kinds, err, sizeof(err)) != LITMUS_OK) {
+			fprintf(stderr, "%s\n", err);
+			return 2;
+		}
+		o.kinds = &kinds;
+	}
+	Totals *tot = calloc(1, sizeof(*tot));
+	Machine *mcache[LITMUS_MAX_THREADS + 1] = { 0 };
+	for (size_t i = 0; i < npaths; i++) {
+		LitmusTest *t;
+		char err[512];
+		LitmusErr e = litmus_load(paths[i], &t, err, sizeof(err));
+		if (e != LITMUS_OK) {
+			fprintf(stderr, "%s\n", err);
+			printf("ERROR %s: %s\n", paths[i], err);
+			tot->errors++;
+			rc = 2;
+			continue;
+		}
+		run_test(t, &o, mcache, tot);
+		fflush(stdout);
+		litmus_free(t);
+	}
+	for (size_t i = 0; i <= LITMUS_MAX_THREADS; i++)
+		machine_free(mcache[i]);
+	printf("%u passed, %u failed, %u skipped", tot->passed + tot->unreached, tot->failed, tot->skipped);
+	if (tot->errors)
+		printf(", %u malformed", tot->errors);
+	printf(" (%u reached or held, %u allowed but unreached; %llu executions)\n", tot->passed, tot->unreached,
+	       (unsigned long long)tot->execs);
+	for (unsigned i = 0; i < tot->nureasons; i++)
+		printf("  unreached %3u  %s\n", tot->ureasons[i].n, tot->ureasons[i].why);
+	for (unsigned i = 0; i < tot->nreasons; i++)
+		printf("  skipped   %3u  %s\n", tot->reasons[i].n, tot->reasons[i].why);
+	if (tot->failed && rc == 0)
+		rc = 1;
+	free(tot);
+	for (size_t i = 0; i < npaths; i++)
+		free(paths[i]);
+	free(paths);
+	litmus_kinds_fini(&kinds);
+	return rc;
+}
