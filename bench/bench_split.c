@@ -4,7 +4,8 @@
  * in 2 MiB blocks split live into 4 KiB pages by one PE (Linux's
  * split_pmd() on a BBML2 CPU: fill a new PTE table, DSB ISHST, write the
  * table descriptor over the live block; one TLBI VMALLE1IS at the end)
- * while R reader PEs load and store all over the map. N GiB means N * 512
+ * while R reader PEs sweep the map, loading and storing one word per page
+ * (each reader its own offset in the page). N GiB means N * 512
  * blocks and N * 512 * 513 descriptor writes. Prints wall time, peak RSS,
  * instructions, windows, and the rate.
  *
@@ -147,7 +148,7 @@ int main(int argc, char **argv)
 		} else {
 			p.pc = KIMAGE + 0x1000;
 			p.x[1] = LINEAR + 0x4000000ull + i * 0x1000;
-			p.x[2] = 0x10200000ull + i * 0x2000;   /* a new block every few accesses */
+			p.x[2] = 0x1000ull + i * 0x40;         /* sweep: a new page every access */
 			p.x[3] = ((uint64_t)gib << 30) / 2 - 1;
 			p.x[3] &= ~0xfffull;
 		}
@@ -175,8 +176,16 @@ int main(int argc, char **argv)
 	printf("%-28s %4u %7u %3u %8s %9.2f %12llu %10.0f %9ld\n", "3 live split to 4K", gib, readers, quantum,
 	       a ? "on" : "off", t, (unsigned long long)machine_tick(m), (double)machine_tick(m) / t,
 	       ru.ru_maxrss / 1024);
-	printf("(run end: %s; splitter %s; %zu windows)\n", run_end_name(end),
-	       pe_state_name(machine_pe_state(m, 0)), a ? analysis_count(a, -1, -1, -1) : 0);
+	uint64_t maps = 0;
+	for (unsigned i = 0; i < c.npes; i++)
+		maps += machine_pe_mirror_maps(m, i);
+	if (getenv("BENCH_VERBOSE"))
+		for (unsigned i = 0; i < c.npes; i++)
+			fprintf(stderr, "PE%u: %llu insns, %llu maps\n", i, (unsigned long long)machine_pe_insns(m, i),
+				(unsigned long long)machine_pe_mirror_maps(m, i));
+	printf("(run end: %s; splitter %s; %zu windows; %llu mirror maps, %.1f us each if they were all the time)\n",
+	       run_end_name(end), pe_state_name(machine_pe_state(m, 0)), a ? analysis_count(a, -1, -1, -1) : 0,
+	       (unsigned long long)maps, t / (double)maps * 1e6);
 	analysis_free(a);
 	machine_free(m);
 	return end == RUN_ALL_HALTED ? 0 : 1;

@@ -253,16 +253,8 @@ static bool mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t
 				oldest = i;
 		mirror_remove(pe, oldest);
 	}
-	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK) {
-		if (getenv("BBMSIM_DEBUG_MIRROR")) {
-			fprintf(stderr, "mirror_add PE%d va=%llx size=%llx pa=%llx failed; regions:\n", pe->id,
-				(unsigned long long)va, (unsigned long long)size, (unsigned long long)pa);
-			for (unsigned i = 0; i < pe->nmr; i++)
-				fprintf(stderr, "  %llx+%llx\n", (unsigned long long)pe->mr[i].va,
-					(unsigned long long)pe->mr[i].size);
-		}
+	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK)
 		return false;
-	}
 	pe->mr[pe->nmr++] = (MirrorRegion){ .va = va, .pa = pa, .size = size, .stamp = ++pe->mr_stamp };
 	if (pe->nmr > pe->mr_peak)
 		pe->mr_peak = pe->nmr;
@@ -420,170 +412,78 @@ static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
 }
 
 /*
- * Coalescing. A region may span several TLB entries when they translate
- * with one VA-to-PA offset and the same permissions, each is the only entry
- * for its range, and no smaller entry exists in the TLB (which could overlap
- * them). Regions already mirrored with the same offset and permissions are
- * absorbed into the new one, so a PE that walks a large block-mapped range
- * converges to a few large regions instead of churning through its budget.
+ * Region size. Unicorn 2.0.1's uc_mem_map_ptr + uc_mem_unmap cost grows with
+ * the region's size (measured here: 63 us for 4 KiB, 76 us for 64 KiB,
+ * 0.5 ms for 2 MiB, 180 ms for 1 GiB, with 20 regions mapped) and with the
+ * number of regions, so the mirror maps aligned 64 KiB windows at most: a
+ * run of pages in one window that translate with one VA-to-PA offset and the
+ * same permissions, each page covered by exactly one TLB entry
+ * (docs/performance.md).
  */
-#define MIRROR_WINDOW   (1ull << 30)   /* a region never crosses a 1 GiB boundary */
-#define MIRROR_PROBES   1024           /* TLB look-ups per trap, at most */
+#define MIRROR_WINDOW (1ull << 16)
 
-typedef struct Extent {
-	uint64_t lo, hi;          /* the VA range to map */
-	uint64_t off;             /* PA - VA */
-	uint32_t prot;
-	unsigned absorb[16];      /* regions to replace */
-	unsigned nabsorb;
-} Extent;
-
-/* The single TLB entry that translates @va with offset @off and protection @prot, or NULL. */
-static const TlbEntry *mirror_probe(Pe *pe, uint64_t va, uint64_t off, uint32_t prot)
+/* Does the single TLB entry for @va translate it with offset @off and protection @prot? */
+static bool mirror_probe(Pe *pe, uint64_t va, uint64_t off, uint32_t prot)
 {
 	TlbEntry *hits[2];
 	if (tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0) != 1)
-		return NULL;
+		return false;
 	const TlbEntry *e = hits[0];
-	if (e->pa - e->va != off || !(e->desc & DESC_AF) || perms_prot(desc_perms(e->desc, pe->el)) != prot)
-		return NULL;
-	if (pe->tlb.size_mask[1] & ((1ull << e->size_log2) - 1))
-		return NULL;
-	return e;
+	/* One entry for the page means no other (larger or smaller: 4 KiB is the least) covers it. */
+	return e->pa - e->va == off && (e->desc & DESC_AF) &&
+	       perms_prot(desc_perms(e->desc, pe->el)) == prot;
 }
 
-static int mirror_region_at(Pe *pe, uint64_t va)
+static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot, uint64_t *lo, uint64_t *hi)
 {
-	for (unsigned i = 0; i < pe->nmr; i++)
-		if (va - pe->mr[i].va < pe->mr[i].size)
-			return (int)i;
-	return -1;
-}
-
-static bool mirror_absorb(Pe *pe, Extent *x, int r, uint64_t wlo, uint64_t whi)
-{
-	MirrorRegion *m = &pe->mr[r];
-	if (m->pa - m->va != x->off || x->nabsorb == 16 || m->va < wlo ||
-	    m->va + m->size > whi)
-		return false;
-	for (unsigned i = 0; i < x->nabsorb; i++)
-		if (x->absorb[i] == (unsigned)r)
-			return true;
-	/* Its protection must match: Unicorn keeps it, we compare what we would map. */
-	const TlbEntry *e = mirror_probe(pe, m->va, x->off, x->prot);
-	if (!e)
-		return false;
-	x->absorb[x->nabsorb++] = (unsigned)r;
-	return true;
-}
-
-static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot, Extent *x)
-{
+	uint64_t off = e->pa - e->va;
+	uint64_t vpage = va & ~(PAGE_SIZE - 1), ppage = vpage + off;
 	uint64_t wlo = va & ~(MIRROR_WINDOW - 1), whi = wlo + MIRROR_WINDOW;
-	unsigned probes = 0;
 
-	x->off = e->pa - e->va;
-	x->prot = prot;
-	x->nabsorb = 0;
-	x->lo = e->va > wlo ? e->va : wlo;
-	x->hi = e->va + (1ull << e->size_log2) < whi ? e->va + (1ull << e->size_log2) : whi;
-	/* Smaller entries inside @e's range may overlap it: then one page only. */
-	if (pe->tlb.size_mask[1] & ((1ull << e->size_log2) - 1)) {
-		x->lo = va & ~(PAGE_SIZE - 1);
-		x->hi = x->lo + PAGE_SIZE;
-		wlo = x->lo;
-		whi = x->hi;
-	}
-	/* Clip to regions already mapped inside the range (they translate differently). */
+	/* Only physical memory can be mirrored (the caller checked that @va's PA is in it). */
+	if (vpage - wlo > ppage)
+		wlo = vpage - ppage;
+	if (whi - vpage > pe->m->mem_size - ppage)
+		whi = vpage + (pe->m->mem_size - ppage);
+	/* Not over regions already mapped in the window. */
 	for (unsigned i = 0; i < pe->nmr; i++) {
 		MirrorRegion *r = &pe->mr[i];
-		if (r->va + r->size <= va && r->va + r->size > x->lo)
-			x->lo = r->va + r->size;
-		if (r->va > va && r->va < x->hi)
-			x->hi = r->va;
+		if (r->va + r->size <= va && r->va + r->size > wlo)
+			wlo = r->va + r->size;
+		if (r->va > va && r->va < whi)
+			whi = r->va;
 	}
-	/* Only physical memory can be mirrored (the caller checked that @va's PA is in it). */
-	uint64_t vpage = va & ~(PAGE_SIZE - 1), ppage = vpage + x->off;
-	uint64_t max_hi = vpage + (pe->m->mem_size - ppage), min_lo = vpage - ppage;
-	if (max_hi > vpage && whi > max_hi)
-		whi = max_hi;
-	if (min_lo <= vpage && wlo < min_lo)
-		wlo = min_lo;
-	if (x->hi > whi)
-		x->hi = whi;
-	if (x->lo < wlo)
-		x->lo = wlo;
-	/* Grow upwards, then downwards, through compatible entries and regions. */
-	while (x->hi < whi && probes++ < MIRROR_PROBES) {
-		int r = mirror_region_at(pe, x->hi);
-		if (r >= 0) {
-			if (!mirror_absorb(pe, x, r, wlo, whi))
-				break;
-			x->hi = pe->mr[r].va + pe->mr[r].size;
-			continue;
-		}
-		const TlbEntry *n = mirror_probe(pe, x->hi, x->off, prot);
-		if (!n)
-			break;
-		uint64_t end = n->va + (1ull << n->size_log2);
-		/* Stop short of a region inside the entry; the loop absorbs or stops there. */
-		for (unsigned i = 0; i < pe->nmr; i++)
-			if (pe->mr[i].va > x->hi && pe->mr[i].va < end)
-				end = pe->mr[i].va;
-		x->hi = end < whi ? end : whi;
-	}
-	while (x->lo > wlo && probes++ < MIRROR_PROBES) {
-		int r = mirror_region_at(pe, x->lo - 1);
-		if (r >= 0) {
-			if (!mirror_absorb(pe, x, r, wlo, whi))
-				break;
-			x->lo = pe->mr[r].va;
-			continue;
-		}
-		const TlbEntry *n = mirror_probe(pe, x->lo - 1, x->off, prot);
-		if (!n)
-			break;
-		uint64_t start = n->va;
-		for (unsigned i = 0; i < pe->nmr; i++)
-			if (pe->mr[i].va + pe->mr[i].size < x->lo && pe->mr[i].va + pe->mr[i].size > start)
-				start = pe->mr[i].va + pe->mr[i].size;
-		x->lo = start > wlo ? start : wlo;
-	}
+	*lo = vpage;
+	*hi = vpage + PAGE_SIZE;
+	if (!mirror_probe(pe, vpage, off, prot))
+		return;     /* several entries or smaller ones around: this page only */
+	while (*hi < whi && mirror_probe(pe, *hi, off, prot))
+		*hi += PAGE_SIZE;
+	while (*lo > wlo && mirror_probe(pe, *lo - PAGE_SIZE, off, prot))
+		*lo -= PAGE_SIZE;
 }
 
 /* After a successful translation, mirror the page (and its neighbours) into Unicorn. */
 static void pe_mirror_translation(Pe *pe, uint64_t va, const Xlat *x)
 {
 	DescPerms p = desc_perms(x->entry.desc, pe->el);
+	uint64_t lo = va & ~(PAGE_SIZE - 1), hi = lo + PAGE_SIZE;
+	bool mmu = pe->regs.sctlr & SCTLR_M;
 
-	if (!(pe->regs.sctlr & SCTLR_M))
+	if (!mmu)
 		p = (DescPerms){ true, true, true };
 	if (mirror_find(pe, va) >= 0)
 		return;
-	if ((x->uncached && (pe->regs.sctlr & SCTLR_M)) || x->multihit) {
-		uint64_t lo = va & ~(PAGE_SIZE - 1);
-		if (mirror_add(pe, lo, x->pa & ~(PAGE_SIZE - 1), PAGE_SIZE, perms_prot(p)) && x->uncached) {
-			/* An uncached (nT) translation is used for this step only. */
-			pe->unmap_after_step = true;
-			pe->temp_va = lo;
-			pe->temp_size = PAGE_SIZE;
-		}
+	if (mmu && !x->uncached && !x->multihit)
+		mirror_extent(pe, &x->entry, va, perms_prot(p), &lo, &hi);
+	if (!mirror_add(pe, lo, x->pa - (va - lo), hi - lo, perms_prot(p)))
 		return;
+	if (x->uncached && mmu) {
+		/* An uncached (nT) translation is used for this step only. */
+		pe->unmap_after_step = true;
+		pe->temp_va = lo;
+		pe->temp_size = hi - lo;
 	}
-	Extent ext;
-	mirror_extent(pe, &x->entry, va, perms_prot(p), &ext);
-	/* Replace the absorbed regions, highest index first (removal moves the last one). */
-	for (unsigned i = 0; i < ext.nabsorb; i++)
-		for (unsigned j = i + 1; j < ext.nabsorb; j++)
-			if (ext.absorb[j] > ext.absorb[i]) {
-				unsigned t = ext.absorb[i];
-				ext.absorb[i] = ext.absorb[j];
-				ext.absorb[j] = t;
-			}
-	for (unsigned i = 0; i < ext.nabsorb; i++)
-		mirror_remove(pe, ext.absorb[i]);
-	if (!mirror_add(pe, ext.lo, ext.lo + ext.off, ext.hi - ext.lo, ext.prot))
-		mirror_add(pe, va & ~(PAGE_SIZE - 1), x->pa & ~(PAGE_SIZE - 1), PAGE_SIZE, ext.prot);
 }
 
 static void record_fault(Pe *pe, FaultKind k, int level, uint64_t va, AccessType a)
@@ -1603,6 +1503,11 @@ unsigned machine_pe_mirror_regions(const Machine *m, unsigned i, unsigned *peak)
 	if (peak)
 		*peak = m->pe[i].mr_peak;
 	return m->pe[i].nmr;
+}
+
+uint64_t machine_pe_mirror_maps(const Machine *m, unsigned i)
+{
+	return m->pe[i].mr_stamp;
 }
 
 size_t machine_faults(const Machine *m, const FaultRecord **out)

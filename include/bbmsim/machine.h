@@ -179,6 +179,8 @@ const char *machine_pe_error(const Machine *m, unsigned i);
 size_t machine_pe_pending_tlbis(const Machine *m, unsigned i);
 /* Unicorn regions currently mapped for PE @i, and the most ever. */
 unsigned machine_pe_mirror_regions(const Machine *m, unsigned i, unsigned *peak);
+/* Regions mapped into PE @i's engine since the start (each one a trap that missed the mirror). */
+uint64_t machine_pe_mirror_maps(const Machine *m, unsigned i);
 
 size_t machine_faults(const Machine *m, const FaultRecord **out);
 
