@@ -120,8 +120,8 @@ static double model(unsigned npes, uint64_t insns, unsigned *regions)
 		p.el = 1;
 		p.pc = LINEAR_VA + CODE_PA;
 		p.x[1] = LINEAR_VA + DATA_PA + i * 0x10000ull;
-		p.regs = (WalkRegs){ .ttbr0 = root, .ttbr1 = root, .sctlr = SCTLR_M, .mair = 0xff,
-				     .tcr = 16ull | (16ull << 16) | (2ull << 30) };
+		p.regs = (WalkRegs){ .ttbr1 = root, .sctlr = SCTLR_M, .mair = 0xff,
+				     .tcr = 16ull | (16ull << 16) | (2ull << 30) | TCR_EPD0 };
 		machine_pe_init(m, i, &p, err, sizeof(err));
 	}
 	double t0 = now();

@@ -136,8 +136,8 @@ int main(int argc, char **argv)
 		PeInit p;
 		memset(&p, 0, sizeof(p));
 		p.el = 1;
-		p.regs = (WalkRegs){ .ttbr0 = root, .ttbr1 = root, .sctlr = SCTLR_M, .mair = 0xff,
-				     .tcr = 16ull | (16ull << 16) | (2ull << 30) };
+		p.regs = (WalkRegs){ .ttbr1 = root, .sctlr = SCTLR_M, .mair = 0xff,
+				     .tcr = 16ull | (16ull << 16) | (2ull << 30) | TCR_EPD0 };
 		p.x[11] = flag;
 		if (i == 0) {
 			p.pc = KIMAGE;

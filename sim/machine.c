@@ -174,13 +174,46 @@ static uint64_t ttbr_va_base(const WalkRegs *r, int t)
 	return t ? ~0ull << (64 - tsz) : 0;
 }
 
+/*
+ * Register the table at @page and every table below it, so that a store to
+ * any descriptor of a live tree is recognised as one (level and VA known)
+ * even before any PE has walked there. Pages already registered for the
+ * same place are not walked again.
+ */
+#define TABLE_REGISTER_BUDGET 65536    /* table pages per tree walk: garbage tables stay bounded */
+
+static void table_register_walk(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root,
+				unsigned *budget)
+{
+	if (page >= m->mem_size || !*budget)
+		return;
+	--*budget;
+	size_t before = m->ntreg;
+	table_register(m, page, level, va_base, root);
+	if (m->ntreg == before || level >= 3)
+		return;     /* known already, or a last-level table */
+	uint64_t size = desc_level_size(level);
+	for (unsigned i = 0; i < 512; i++) {
+		uint64_t d = machine_phys_read64(m, page + i * 8);
+		if (desc_kind(d, level) == DESC_KIND_TABLE)
+			table_register_walk(m, d & DESC_OA_MASK, level + 1, va_base + i * size, root, budget);
+	}
+}
+
+static void table_register_tree(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root)
+{
+	unsigned budget = TABLE_REGISTER_BUDGET;
+	table_register_walk(m, page, level, va_base, root, &budget);
+}
+
 static void register_roots(Machine *m, const WalkRegs *r)
 {
 	if (!(r->sctlr & SCTLR_M))
 		return;
 	for (int t = 0; t < 2; t++)
-		table_register(m, ttbr_root(r, t), walk_start_level(r, t), ttbr_va_base(r, t),
-			       ttbr_root(r, t));
+		if (!(r->tcr & (t ? TCR_EPD1 : TCR_EPD0)))
+			table_register_tree(m, ttbr_root(r, t), walk_start_level(r, t), ttbr_va_base(r, t),
+					    ttbr_root(r, t));
 }
 
 /* --- mirror: the PE's Unicorn map follows its TLB ---------------------------- */
@@ -1226,19 +1259,6 @@ static void spec_fill_after_store(Machine *m, uint64_t pa, uint64_t val)
 	}
 }
 
-/* Find the level and VA of a descriptor from the table registry (-1 if unknown). */
-static int desc_locate(Machine *m, uint64_t pa, uint64_t *va, uint64_t *root)
-{
-	uint64_t page = pa & ~(PAGE_SIZE - 1);
-	for (int32_t i = m->treg_bucket[treg_hash(m, page)]; i >= 0; i = m->treg[i].next)
-		if (m->treg[i].page == page) {
-			*va = m->treg[i].va_base + ((pa - page) >> 3) * desc_level_size(m->treg[i].level);
-			*root = m->treg[i].root;
-			return m->treg[i].level;
-		}
-	return -1;
-}
-
 static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 {
 	Machine *m = pe->m;
@@ -1248,10 +1268,33 @@ static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 		uint64_t val = machine_phys_read64(m, s->pa);
 		if (val == s->old)
 			continue;
-		uint64_t va = 0, root = 0;
-		int level = desc_locate(m, s->pa, &va, &root);
-		EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
-		     .old = s->old, .val = val, .level = level, .va = va);
+		/*
+		 * One event per place the descriptor translates (a table shared by
+		 * two trees or reached through both TTBRs has several VAs), or one
+		 * with level -1 when the page is not known as a table.
+		 */
+		uint64_t page = s->pa & ~(PAGE_SIZE - 1);
+		int32_t reg[8];
+		unsigned nreg = 0;
+		for (int32_t r = m->treg_bucket[treg_hash(m, page)]; r >= 0 && nreg < 8; r = m->treg[r].next) {
+			bool dup = m->treg[r].page != page;
+			for (unsigned k = 0; k < nreg && !dup; k++)
+				dup = m->treg[reg[k]].level == m->treg[r].level &&
+				      m->treg[reg[k]].va_base == m->treg[r].va_base;
+			if (!dup)
+				reg[nreg++] = r;
+		}
+		if (!nreg)
+			EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
+			     .old = s->old, .val = val, .level = -1);
+		for (unsigned k = 0; k < nreg; k++) {
+			const TableReg *r = &m->treg[reg[k]];
+			uint64_t va = r->va_base + ((s->pa - page) >> 3) * desc_level_size(r->level);
+			EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
+			     .old = s->old, .val = val, .level = r->level, .va = va);
+			if (r->level < 3 && desc_kind(val, r->level) == DESC_KIND_TABLE)
+				table_register_tree(m, val & DESC_OA_MASK, r->level + 1, va, r->root);
+		}
 		if (m->cfg.walk_vis == WALK_VIS_AT_DSB) {
 			if (pe->nps == pe->cps) {
 				pe->cps = pe->cps ? pe->cps * 2 : 16;
@@ -1261,9 +1304,7 @@ static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 							    .tick = m->tick };
 			m->pending_stores++;
 		}
-		if (level >= 0 && level < 3 && desc_kind(val, level) == DESC_KIND_TABLE)
-			table_register(m, val & DESC_OA_MASK, level + 1, va, root);
-		if (m->cfg.spec_fill == SPEC_FILL_ADVERSARIAL && level >= 0)
+		if (m->cfg.spec_fill == SPEC_FILL_ADVERSARIAL && nreg)
 			spec_fill_after_store(m, s->pa, val);
 	}
 	pe->nst = 0;

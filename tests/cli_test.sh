@@ -42,7 +42,7 @@ expect_text unknown-command "$T/err" "unknown command 'frobnicate'"
 check unknown-flag 2 "$B" run "$ex" --frob
 expect_text unknown-flag "$T/err" "unknown option '--frob'"
 check bad-level 2 "$B" run "$ex" --bbm 3
-expect_text bad-level "$T/err" "--bbm needs a level"
+expect_text bad-level "$T/err" "unknown level '3'"
 check bad-seed 2 "$B" run "$ex" --seed x12
 check bad-jobs 2 "$B" test -j 0
 check missing-file 2 "$B" run "$T/nope.yaml"

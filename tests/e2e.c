@@ -44,9 +44,9 @@ PeInit e2e_pe(uint64_t pc, uint64_t root)
 	memset(&p, 0, sizeof(p));
 	p.pc = pc;
 	p.el = 1;
+	/* TTBR0 only: TTBR1 walks are disabled, so the tables have one VA each. */
 	p.regs.ttbr0 = root;
-	p.regs.ttbr1 = root;
-	p.regs.tcr = E2E_TCR;
+	p.regs.tcr = E2E_TCR | TCR_EPD1;
 	p.regs.mair = E2E_MAIR;
 	p.regs.sctlr = SCTLR_M;
 	return p;

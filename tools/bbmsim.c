@@ -93,7 +93,8 @@ static const char *usage_run =
 	"rule violations, the implementation choices (knobs) that ran, and whether each\n"
 	"expectation held.\n"
 	"\n"
-	"  --bbm LEVEL      0, 1, 2 or 2-noabort\n"
+	"  --bbm LEVEL      0, 1, 2 or 2-noabort (need not be in machine.levels: then\n"
+	"                   only the 'all' expectations apply)\n"
 	"  --seed N         seed for the random schedule and random TLB replacement\n"
 	"  --max-insns N    instruction limit (all PEs together)\n"
 	"  --json           a machine-readable report instead (docs/report-format.md)\n"
@@ -209,8 +210,10 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 		} else if (!strcmp(a, "--tlb") && !strcmp(o->cmd, "ptdump")) {
 			o->tlb = true;
 		} else if (!strcmp(a, "--bbm") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "ptdump"))) {
-			if (!next || !bbm_level_parse(next, &o->level))
+			if (!next)
 				die2("--bbm needs a level: 0, 1, 2 or 2-noabort");
+			if (!bbm_level_parse(next, &o->level))
+				die2("--bbm: unknown level '%s' (use 0, 1, 2 or 2-noabort)", next);
 			o->has_level = true;
 			i++;
 		} else if (!strcmp(a, "--seed") && strcmp(o->cmd, "test") != 0) {

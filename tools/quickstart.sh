@@ -4,7 +4,7 @@
 # quickstart.sh - install what is missing (Debian 12, as root), build, and
 #   flagship   run the flagship comparison (the live linear-map split)
 #   test       run every test (unit, end-to-end, scenario regression suite)
-#   bench      run the benchmarks
+#   bench      run the benchmarks (bench full: with the long workload 3 runs)
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -50,7 +50,7 @@ test)
 bench)
 	cmake -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build build -j "$jobs"
-	exec ./bench/run.sh build
+	exec ./bench/run.sh build "${2:-quick}"
 	;;
 *)
 	echo "usage: tools/quickstart.sh [flagship|test|bench]" >&2
