@@ -69,12 +69,15 @@ typedef struct PeState_ {
 	bool active;
 	Stale *st;
 	size_t nst, cst;
+	size_t nunres;          /* stale entries without a window yet (newest last) */
+	size_t nwalk;           /* stale walk-cache entries */
 	FaultOpen *fo;
 	size_t nfo, cfo;
 	uint64_t taint[8];      /* TTBR values (roots) left behind */
 	unsigned ntaint;
-	long *open;             /* indices of this PE's open windows */
-	size_t nopen, copen;
+	long *ob;               /* open windows: hash buckets by (va, size), chained by onext */
+	size_t nob, nopen;
+	unsigned ocount[64];    /* open windows per size (log2) */
 } PeA;
 
 typedef struct TlbiTrack {
@@ -179,7 +182,7 @@ void analysis_free(Analysis *a)
 	for (unsigned i = 0; i < a->npes; i++) {
 		free(a->pe[i].st);
 		free(a->pe[i].fo);
-		free(a->pe[i].open);
+		free(a->pe[i].ob);
 	}
 	free(a->w);
 	free(a->v);
@@ -221,6 +224,61 @@ static void add_violation(Analysis *a, int pe, uint64_t pc, const char *rule, co
 	snprintf(v->what, sizeof(v->what), "%s", what);
 }
 
+/*
+ * Open windows per PE, indexed like a TLB: every window is aligned to its
+ * power-of-two size, so the windows holding a VA are found by one probe per
+ * size present. Each memory access looks them up (on_access).
+ */
+static size_t open_hash(const PeA *p, uint64_t va, unsigned lg)
+{
+	uint64_t h = (va >> 12) * 0x9e3779b97f4a7c15ull ^ (uint64_t)lg * 0xc2b2ae3d27d4eb4full;
+	return (h ^ (h >> 29)) & (p->nob - 1);
+}
+
+static unsigned size_lg(uint64_t size)
+{
+	return (unsigned)__builtin_ctzll(size);
+}
+
+static void open_link(Analysis *a, PeA *p, long idx)
+{
+	Window *w = &a->w[idx];
+	size_t b = open_hash(p, w->va, size_lg(w->size));
+	w->onext = p->ob[b];
+	p->ob[b] = idx;
+}
+
+static void open_insert(Analysis *a, PeA *p, long idx)
+{
+	if (p->nopen + 1 > p->nob) {
+		size_t nb = p->nob ? p->nob * 4 : 64;
+		free(p->ob);
+		p->ob = malloc(nb * sizeof(*p->ob));
+		p->nob = nb;
+		for (size_t i = 0; i < nb; i++)
+			p->ob[i] = -1;
+		for (size_t i = 0; i < a->nw; i++)
+			if (&a->pe[a->w[i].pe] == p && a->w[i].close_tick == NOT_YET)
+				open_link(a, p, (long)i);
+	}
+	open_link(a, p, idx);
+	p->nopen++;
+	p->ocount[size_lg(a->w[idx].size)]++;
+}
+
+static void open_remove(Analysis *a, PeA *p, long idx)
+{
+	Window *w = &a->w[idx];
+	long *pp = &p->ob[open_hash(p, w->va, size_lg(w->size))];
+	while (*pp >= 0 && *pp != idx)
+		pp = &a->w[*pp].onext;
+	if (*pp == idx) {
+		*pp = w->onext;
+		p->nopen--;
+		p->ocount[size_lg(w->size)]--;
+	}
+}
+
 static long open_window_quiet(Analysis *a, WindowKind k, Severity s, int pe, uint64_t va, uint64_t size,
 			      const WindowCause *cause, const char *why);
 
@@ -249,9 +307,7 @@ static long open_window_quiet(Analysis *a, WindowKind k, Severity s, int pe, uin
 	w->close_tick = NOT_YET;
 	w->cause = *cause;
 	snprintf(w->why, sizeof(w->why), "%s", why);
-	PeA *p = &a->pe[pe];
-	GROW(p->open, p->nopen, p->copen);
-	p->open[p->nopen++] = (long)a->nw;
+	open_insert(a, &a->pe[pe], (long)a->nw);
 	return (long)a->nw++;
 }
 
@@ -264,11 +320,7 @@ static void close_window(Analysis *a, long idx, const char *by)
 		return;
 	w->close_tick = a->now;
 	snprintf(w->closed_by, sizeof(w->closed_by), "%s", by);
-	for (size_t i = 0; i < p->nopen; i++)
-		if (p->open[i] == idx) {
-			p->open[i] = p->open[--p->nopen];
-			break;
-		}
+	open_remove(a, p, idx);
 	if (a->wfn)
 		a->wfn(a->wctx, w, true);
 }
@@ -458,9 +510,18 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 	Diff worst_c = DIFF_NONE;
 	char why[2][160] = { "", "" };
 
-	for (size_t i = 0; i < p->nst; i++) {
+	/*
+	 * Only entries without a window can open one. They are few and recent
+	 * (appended last), so scan backwards until all of them were seen: the
+	 * cost does not grow with the number of stale entries already judged.
+	 */
+	size_t unseen = p->nunres;
+	for (size_t i = p->nst; i-- > 0 && unseen;) {
 		Stale *s = &p->st[i];
-		if (s->win >= 0 || !ranges_overlap(s->va, 1ull << s->size_log2, va, size))
+		if (s->win >= 0)
+			continue;
+		unseen--;
+		if (!ranges_overlap(s->va, 1ull << s->size_log2, va, size))
 			continue;
 		Diff worst = DIFF_NONE;
 		char w[160], sw[160] = "";
@@ -489,6 +550,7 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 		}
 		s->win = win[k];
 		a->w[win[k]].refs++;
+		p->nunres--;
 	}
 	if (win[0] >= 0) {
 		Window *w = &a->w[win[0]];
@@ -503,6 +565,8 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 static void add_stale(PeA *p, const Leaf *l, bool leaf, int storer, uint64_t visible)
 {
 	GROW(p->st, p->nst, p->cst);
+	p->nunres++;
+	p->nwalk += !leaf;
 	p->st[p->nst++] = (Stale){ .va = l->va, .size_log2 = l->size_log2, .oa = l->oa, .desc = l->desc,
 				   .desc_pa = l->desc_pa, .level = l->level, .leaf = leaf,
 				   .storer = storer, .visible_tick = visible, .win = -1 };
@@ -601,7 +665,7 @@ static void on_desc_write(Analysis *a, const Event *ev)
 
 	/* A table page rewritten while a PE may still walk it through a stale walk-cache entry. */
 	for (unsigned pi = 0; pi < a->npes; pi++)
-		for (size_t i = 0; i < a->pe[pi].nst; i++) {
+		for (size_t i = 0; a->pe[pi].nwalk && i < a->pe[pi].nst; i++) {
 			Stale *st = &a->pe[pi].st[i];
 			if (st->leaf || st->flagged || st->oa != (D & ~(PAGE_SIZE - 1)))
 				continue;
@@ -730,6 +794,8 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 		if (tlbi_covers(&ev->tlbi, &e, a->ttl_strict) && s->visible_tick <= issued) {
 			if (s->win >= 0 && --a->w[s->win].refs == 0)
 				close_window(a, s->win, by);
+			p->nunres -= s->win < 0;
+			p->nwalk -= !s->leaf;
 			continue;
 		}
 		/* A last-level TLBI spared a walk-cache entry for a changed table. */
@@ -786,9 +852,16 @@ static void on_sysreg(Analysis *a, const Event *ev)
 static void on_access(Analysis *a, const Event *ev, bool fault)
 {
 	PeA *p = &a->pe[ev->pe];
-	for (size_t i = 0; i < p->nopen; i++) {
-		Window *w = &a->w[p->open[i]];
-		if (ev->va - w->va < w->size) {
+	if (!p->nopen)
+		return;
+	for (unsigned lg = 12; lg < 64; lg++) {
+		if (!p->ocount[lg])
+			continue;
+		uint64_t base = ev->va & ~((1ull << lg) - 1);
+		for (long i = p->ob[open_hash(p, base, lg)]; i >= 0; i = a->w[i].onext) {
+			Window *w = &a->w[i];
+			if (w->va != base || size_lg(w->size) != lg)
+				continue;
 			if (fault)
 				w->faults++;
 			else

@@ -59,6 +59,7 @@ typedef struct Window {
 	uint64_t faults;             /* faults the PE took in the range inside the window */
 	bool latent;                 /* no access by the PE touched it (set at analysis_finish) */
 	unsigned refs;               /* private: stale entries still holding it open */
+	long onext;                  /* private: chain of the PE's open windows */
 } Window;
 
 /* A rule broken by the code, independent of any PE's exposure. */
