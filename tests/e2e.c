@@ -75,3 +75,31 @@ void e2e_log_free(EventLog *l)
 	free(l->ev);
 	memset(l, 0, sizeof(*l));
 }
+
+void e2e_remap_build(Machine *m, const char *writer, const char *reader, PeInit *p0, PeInit *p1)
+{
+	char err[256];
+	PtBuilder b;
+	uint64_t root;
+
+	e2e_builder(m, &b, E2E_POOL_PA, 0x40000);
+	CHECK(pt_alloc_table(&b, &root));
+	e2e_map(&b, root, E2E_CODE_VA, E2E_CODE0_PA, 0x20000, 3, E2E_ATTR_CODE);
+	e2e_map(&b, root, E2E_DATA_VA, E2E_OLD_PA, 0x1000, 3, E2E_ATTR_RW);
+	e2e_map(&b, root, E2E_TABLE_VA, E2E_POOL_PA, 0x40000, 3, E2E_ATTR_RW);
+	uint64_t desc_pa = pt_desc_addr(&b, root, 0, E2E_DATA_VA, 3);
+	CHECK(desc_pa != ~0ull);
+	machine_phys_write64(m, E2E_OLD_PA, 0x1111);
+	machine_phys_write64(m, E2E_NEW_PA, 0x2222);
+	e2e_load(m, writer, E2E_CODE_VA, E2E_CODE0_PA);
+	e2e_load(m, reader, E2E_CODE_VA + (E2E_CODE1_PA - E2E_CODE0_PA), E2E_CODE1_PA);
+
+	*p0 = e2e_pe(E2E_CODE_VA, root);
+	*p1 = e2e_pe(E2E_CODE_VA + (E2E_CODE1_PA - E2E_CODE0_PA), root);
+	p0->x[1] = E2E_TABLE_VA + (desc_pa - E2E_POOL_PA);
+	p0->x[2] = E2E_NEW_PA | E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
+	p0->x[3] = E2E_DATA_VA >> 12;
+	p1->x[4] = E2E_DATA_VA;
+	CHECK(machine_pe_init(m, 0, p0, err, sizeof(err)));
+	CHECK(machine_pe_init(m, 1, p1, err, sizeof(err)));
+}

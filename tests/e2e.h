@@ -40,6 +40,24 @@ size_t e2e_load(Machine *m, const char *src, uint64_t va, uint64_t pa);
 void e2e_map(PtBuilder *b, uint64_t root, uint64_t va, uint64_t pa, uint64_t size, int level, uint64_t attrs);
 PeInit e2e_pe(uint64_t pc, uint64_t root);
 
+/*
+ * The two-PE remap used by several tests: PE0 runs @writer with x1 = the VA
+ * (through the pool's alias) of DATA_VA's level 3 descriptor, x2 = the new
+ * descriptor (NEW_PA), x3 = DATA_VA >> 12; PE1 runs @reader with x4 =
+ * DATA_VA. OLD_PA holds 0x1111, NEW_PA 0x2222. Initialises both PEs and
+ * returns their PeInit in @p0/@p1 (for the analysis).
+ */
+#define E2E_POOL_PA   0x100000ull
+#define E2E_CODE0_PA  0x200000ull
+#define E2E_CODE1_PA  0x210000ull
+#define E2E_OLD_PA    0x300000ull
+#define E2E_NEW_PA    0x301000ull
+#define E2E_CODE_VA   0x40000000ull
+#define E2E_DATA_VA   0x40100000ull
+#define E2E_TABLE_VA  0x40200000ull   /* alias of the table pool */
+
+void e2e_remap_build(Machine *m, const char *writer, const char *reader, PeInit *p0, PeInit *p1);
+
 /* Event log kept in memory. */
 typedef struct EventLog {
 	Event *ev;

@@ -13,14 +13,12 @@
 #include <string.h>
 #include "e2e.h"
 
-#define POOL_PA   0x100000ull
-#define CODE0_PA  0x200000ull
-#define CODE1_PA  0x210000ull
-#define OLD_PA    0x300000ull
-#define NEW_PA    0x301000ull
-#define CODE_VA   0x40000000ull
-#define DATA_VA   0x40100000ull
-#define TABLE_VA  0x40200000ull   /* alias of the table pool */
+#define POOL_PA   E2E_POOL_PA
+#define CODE0_PA  E2E_CODE0_PA
+#define OLD_PA    E2E_OLD_PA
+#define NEW_PA    E2E_NEW_PA
+#define CODE_VA   E2E_CODE_VA
+#define DATA_VA   E2E_DATA_VA
 
 static const char *writer_src(bool with_dsb)
 {
@@ -64,8 +62,6 @@ static void run_remap(Run *r, bool with_dsb, uint64_t seed_unused)
 {
 	MachineConfig c;
 	char err[256];
-	PtBuilder b;
-	uint64_t root;
 	(void)seed_unused;
 
 	machine_config_default(&c);
@@ -74,25 +70,8 @@ static void run_remap(Run *r, bool with_dsb, uint64_t seed_unused)
 	r->m = machine_new(&c, err, sizeof(err));
 	CHECK(r->m != NULL);
 	Machine *m = r->m;
-	e2e_builder(m, &b, POOL_PA, 0x40000);
-	CHECK(pt_alloc_table(&b, &root));
-	e2e_map(&b, root, CODE_VA, CODE0_PA, 0x20000, 3, E2E_ATTR_CODE);
-	e2e_map(&b, root, DATA_VA, OLD_PA, 0x1000, 3, E2E_ATTR_RW);
-	e2e_map(&b, root, TABLE_VA, POOL_PA, 0x40000, 3, E2E_ATTR_RW);
-	uint64_t desc_pa = pt_desc_addr(&b, root, 0, DATA_VA, 3);
-	CHECK(desc_pa != ~0ull);
-	machine_phys_write64(m, OLD_PA, 0x1111);
-	machine_phys_write64(m, NEW_PA, 0x2222);
-	e2e_load(m, writer_src(with_dsb), CODE_VA, CODE0_PA);
-	e2e_load(m, reader_src, CODE_VA + (CODE1_PA - CODE0_PA), CODE1_PA);
-
-	PeInit p0 = e2e_pe(CODE_VA, root), p1 = e2e_pe(CODE_VA + (CODE1_PA - CODE0_PA), root);
-	p0.x[1] = TABLE_VA + (desc_pa - POOL_PA);
-	p0.x[2] = NEW_PA | E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
-	p0.x[3] = DATA_VA >> 12;
-	p1.x[4] = DATA_VA;
-	CHECK(machine_pe_init(m, 0, &p0, err, sizeof(err)));
-	CHECK(machine_pe_init(m, 1, &p1, err, sizeof(err)));
+	PeInit p0, p1;
+	e2e_remap_build(m, writer_src(with_dsb), reader_src, &p0, &p1);
 	machine_set_event_fn(m, e2e_log_fn, &r->log);
 	CHECK_EQ(machine_run(m), RUN_ALL_HALTED);
 }
