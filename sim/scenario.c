@@ -148,7 +148,14 @@ typedef struct Ld {
 	uint64_t ndescs;
 	yaml_node_t **asm_node;     /* per code block */
 	const char *prelude;
+	struct MapSeen *maps;       /* the maps loaded so far, for overlap messages */
+	size_t nmaps;
 } Ld;
+
+typedef struct MapSeen {
+	uint64_t root, va, size;
+	int line;
+} MapSeen;
 
 static Loc loc_of(const yaml_node_t *n)
 {
@@ -995,9 +1002,29 @@ static bool load_map(Ld *l, yaml_node_t *it, const char *w, uint64_t root)
 			d = (d & ~DESC_UXN) | DESC_PXN;
 	}
 	d |= (af ? DESC_AF : 0) | (global ? 0 : DESC_NG) | (cont ? DESC_CONT : 0) | (nt ? DESC_NT : 0);
+	/* Say which field is off, by how much, and which earlier map is in the way. */
+	static const char *const gname[] = { "1G", "2M", "4K" };
+	const char *field = (va & (g - 1)) ? "va" : (pa & (g - 1)) ? "pa" : (size & (g - 1)) ? "size" : NULL;
+	if (field) {
+		uint64_t val = (va & (g - 1)) ? va : (pa & (g - 1)) ? pa : size;
+		return fail_at(l, map_get(l, it, field), "map.%s 0x%llx is not a multiple of the granule %s",
+			       field, (unsigned long long)val, gname[gran]);
+	}
+	for (size_t i = 0; i < l->nmaps; i++) {
+		const MapSeen *o = &l->maps[i];
+		if (o->root == root && va < o->va + o->size && o->va < va + size)
+			return fail_at(l, it, "map [0x%llx, +0x%llx) overlaps the map at line %d "
+				       "[0x%llx, +0x%llx) in the same tree",
+				       (unsigned long long)va, (unsigned long long)size, o->line,
+				       (unsigned long long)o->va, (unsigned long long)o->size);
+	}
 	const char *e = pt_map(&l->pb, root, 0, va, pa, size, level, d);
 	if (e)
 		return fail_at(l, it, "%s", e);
+	l->maps = realloc(l->maps, (l->nmaps + 1) * sizeof(*l->maps));
+	if (!l->maps)
+		abort();
+	l->maps[l->nmaps++] = (MapSeen){ .root = root, .va = va, .size = size, .line = loc_of(it).line };
 	l->ndescs += size / g;
 	return true;
 }
@@ -1876,6 +1903,7 @@ fail:
 		yaml_document_delete(&l.doc);
 	free(l.src);
 	free(l.asm_node);
+	free(l.maps);
 	if (!ok) {
 		scenario_free(s);
 		return NULL;
