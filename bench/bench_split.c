@@ -4,12 +4,12 @@
  * in 2 MiB blocks split live into 4 KiB pages by one PE (Linux's
  * split_pmd() on a BBML2 CPU: fill a new PTE table, DSB ISHST, write the
  * table descriptor over the live block; one TLBI VMALLE1IS at the end)
- * while R reader PEs sweep the map, loading and storing one word per page
- * (each reader its own offset in the page). N GiB means N * 512
+ * while R reader PEs sweep the map, loading one word per page (each reader
+ * its own offset in the page) and storing to a counter of their own. N GiB means N * 512
  * blocks and N * 512 * 513 descriptor writes. Prints wall time, peak RSS,
  * instructions, windows, and the rate.
  *
- * Usage: bench_split [GIB] [READERS] [QUANTUM] [analysis=1|0]
+ * Usage: bench_split [GIB] [READERS] [QUANTUM] [analysis=1|0] [PREFETCH]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -66,12 +66,17 @@ static const char *splitter =
 	"	str x9, [x11]\n"                     /* stop the readers */
 	"	hlt #0\n";
 
-/* x1 = base VA, x2 = stride, x3 = mask, x11 = stop flag. */
+/*
+ * x1 = base VA, x2 = stride, x3 = mask, x11 = stop flag, x12 = this reader's
+ * own counter. Readers load through the whole map and store only to their
+ * counter, so the host commits memory for the tables, not for a swept half
+ * of RAM (untouched pages read as the host's shared zero page).
+ */
 static const char *reader =
 	"	mov x4, #0\n"
 	"1:	ldr x0, [x1, x4]\n"
 	"	add x0, x0, #1\n"
-	"	str x0, [x1, x4]\n"
+	"	str x0, [x12]\n"
 	"	add x4, x4, x2\n"
 	"	and x4, x4, x3\n"
 	"	ldr x9, [x11]\n"
@@ -95,10 +100,11 @@ int main(int argc, char **argv)
 	unsigned readers = argc > 2 ? (unsigned)atoi(argv[2]) : 8;
 	unsigned quantum = argc > 3 ? (unsigned)atoi(argv[3]) : 1;
 	bool with_analysis = argc > 4 ? atoi(argv[4]) != 0 : true;
+	unsigned prefetch = argc > 5 ? (unsigned)atoi(argv[5]) : 1;
 	char err[256];
 
-	if (gib < 1 || gib > 64 || readers > 63 || quantum < 1) {
-		fprintf(stderr, "usage: bench_split [GIB 1..64] [READERS 0..63] [QUANTUM >= 1] [analysis 1|0]\n");
+	if (gib < 1 || gib > 64 || readers > 63 || quantum < 1 || prefetch > 512) {
+		fprintf(stderr, "usage: bench_split [GIB 1..64] [READERS 0..63] [QUANTUM >= 1] [analysis 1|0] [PREFETCH 1..512]\n");
 		return 2;
 	}
 	uint64_t blocks = (uint64_t)gib * 512;
@@ -108,6 +114,7 @@ int main(int argc, char **argv)
 	c.mem_size = ((uint64_t)gib << 30) + (1ull << 30);
 	c.level = BBM_L2_NOABORT;
 	c.quantum = quantum;
+	c.tlb_prefetch = prefetch;
 	c.max_insns = 4000000000ull;
 	Machine *m = machine_new(&c, err, sizeof(err));
 	if (!m) {
@@ -151,6 +158,7 @@ int main(int argc, char **argv)
 			p.x[2] = 0x1000ull + i * 0x40;         /* sweep: a new page every access */
 			p.x[3] = ((uint64_t)gib << 30) / 2 - 1;
 			p.x[3] &= ~0xfffull;
+			p.x[12] = LINEAR + 0x800000 + i * 64;   /* the counters (PA 8 MiB): one line each */
 		}
 		if (!machine_pe_init(m, i, &p, err, sizeof(err))) {
 			fprintf(stderr, "bench_split: %s\n", err);

@@ -369,6 +369,31 @@ static void pe_fill_walk_cache(Pe *pe, const WalkResult *w)
 	}
 }
 
+/*
+ * tlb_prefetch: after a walk that ends in a page, also cache the other valid
+ * pages of its aligned group of N descriptors (as a walker that fetches a
+ * cache line of descriptors may). Any valid descriptor may be cached at any
+ * time (ARM-TLBALLOC), so this is one of the allowed TLB policies; it lets
+ * the mirror map N pages at once after a miss.
+ */
+static void pe_prefetch_neighbours(Pe *pe, uint64_t va, const WalkResult *w)
+{
+	Machine *m = pe->m;
+	uint64_t n = m->cfg.tlb_prefetch, group = va & ~(n * PAGE_SIZE - 1);
+
+	for (uint64_t j = 0; j < n; j++) {
+		uint64_t v = group + j * PAGE_SIZE;
+		WalkResult nw;
+		if ((v >> PAGE_SHIFT) == (va >> PAGE_SHIFT))
+			continue;
+		walk_translate(&pe->regs, v, walk_read, &(WalkCtx){ m, pe, true }, &pe->tlb, &nw);
+		/* Only descriptors of the same last-level table page. */
+		if (!nw.fault && nw.level == 3 && (nw.leaf.desc & DESC_AF) &&
+		    (nw.step[nw.nsteps - 1].pa >> PAGE_SHIFT) == (w->step[w->nsteps - 1].pa >> PAGE_SHIFT))
+			pe_tlb_fill(pe, &nw.leaf, true);
+	}
+}
+
 typedef struct Xlat {
 	FaultKind fault;
 	int level;
@@ -439,6 +464,8 @@ static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
 			x->uncached = true;
 		} else {
 			pe_tlb_fill(pe, &w.leaf, false);
+			if (m->cfg.tlb_prefetch > 1 && w.level == 3)
+				pe_prefetch_neighbours(pe, va, &w);
 		}
 	}
 	x->pa = x->entry.pa + (va - x->entry.va);
@@ -446,14 +473,14 @@ static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
 
 /*
  * Region size. Unicorn 2.0.1's uc_mem_map_ptr + uc_mem_unmap cost grows with
- * the region's size (measured here: 63 us for 4 KiB, 76 us for 64 KiB,
+ * the region's size (measured here: 63 us for 4 KiB, 76 us for 64 KiB, 118 us for 256 KiB,
  * 0.5 ms for 2 MiB, 180 ms for 1 GiB, with 20 regions mapped) and with the
- * number of regions, so the mirror maps aligned 64 KiB windows at most: a
+ * number of regions, so the mirror maps aligned 256 KiB windows at most: a
  * run of pages in one window that translate with one VA-to-PA offset and the
  * same permissions, each page covered by exactly one TLB entry
  * (docs/performance.md).
  */
-#define MIRROR_WINDOW (1ull << 16)
+#define MIRROR_WINDOW (1ull << 18)
 
 /* Does the single TLB entry for @va translate it with offset @off and protection @prot? */
 static bool mirror_probe(Pe *pe, uint64_t va, uint64_t off, uint32_t prot)

@@ -612,7 +612,7 @@ static bool load_schedule(Ld *l, yaml_node_t *n)
 
 static bool load_tlb(Ld *l, yaml_node_t *n)
 {
-	static const char *const keys[] = { "capacity", "replacement", "walk_cache", "speculative", NULL };
+	static const char *const keys[] = { "capacity", "replacement", "walk_cache", "speculative", "prefetch", NULL };
 	static const char *const repl[] = { "lru", "random", NULL };
 	static const char *const spec[] = { "none", "adversarial", NULL };
 	MachineConfig *c = &l->s->cfg;
@@ -634,6 +634,14 @@ static bool load_tlb(Ld *l, yaml_node_t *n)
 	}
 	if ((v = map_get(l, n, "walk_cache")) && !get_bool(l, v, "tlb.walk_cache", &c->tlb.walk_cache))
 		return false;
+	if ((v = map_get(l, n, "prefetch"))) {
+		if (!get_u64(l, v, "tlb.prefetch", 1, 512, &x))
+			return false;
+		if (x & (x - 1))
+			return fail_at(l, v, "tlb.prefetch must be a power of two (1..512), not %llu",
+				       (unsigned long long)x);
+		c->tlb_prefetch = (unsigned)x;
+	}
 	if ((v = map_get(l, n, "speculative"))) {
 		if (!get_enum(l, v, "tlb.speculative", spec, &e))
 			return false;
@@ -2154,11 +2162,11 @@ void scenario_knobs_text(const Scenario *s, char *buf, size_t len)
 {
 	const MachineConfig *c = &s->cfg;
 	char k[128];
-	snprintf(buf, len, "walk_visibility=%s tlbi_completion=%s speculative=%s ttl=%s %s",
+	snprintf(buf, len, "walk_visibility=%s tlbi_completion=%s speculative=%s prefetch=%u ttl=%s %s",
 		 c->walk_vis == WALK_VIS_IMMEDIATE ? "immediate" : "at-dsb",
 		 c->tlbi_completion == TLBI_COMPLETE_AT_DSB ? "at-dsb" : "at-issue",
-		 c->spec_fill == SPEC_FILL_NONE ? "none" : "adversarial", c->ttl_strict ? "strict" : "lenient",
-		 bbm_knobs_format(&c->knobs, k, sizeof(k)));
+		 c->spec_fill == SPEC_FILL_NONE ? "none" : "adversarial", c->tlb_prefetch > 1 ? c->tlb_prefetch : 1,
+		 c->ttl_strict ? "strict" : "lenient", bbm_knobs_format(&c->knobs, k, sizeof(k)));
 }
 
 bool scenario_ttl_strict(const Scenario *s)

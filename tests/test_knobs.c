@@ -9,7 +9,8 @@
  *  - walk_visibility = at-dsb: a new descriptor is not seen by the reader's
  *    walks until the writer's DSB; immediate: at once;
  *  - tlbi_completion = at-issue: a TLBI without a DSB still completes;
- *  - TLB capacity: an LRU TLB of 4 entries evicts, and the run still works.
+ *  - TLB capacity: an LRU TLB of 4 entries evicts, and the run still works;
+ *  - tlb_prefetch = 16: one walk caches the 16 pages of the aligned group.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -195,12 +196,39 @@ static void test_capacity(void)
 	machine_free(k.m);
 }
 
+/* tlb_prefetch: one walk to a page caches the valid pages of its aligned group of 16. */
+static void test_prefetch(void)
+{
+	for (unsigned pf = 1; pf <= 16; pf += 15) {
+		MachineConfig c;
+		K k;
+		machine_config_default(&c);
+		c.tlb_prefetch = pf;
+		setup(&k, &c);
+		start(&k, "hlt #0\n", "ldr x0, [x5]\n hlt #0\n", 0);
+		uint64_t va = TABLE_VA + 0x13000;     /* in the 4 KiB-mapped alias of the pool */
+		char err[256];
+		PeInit p1 = e2e_pe(CODE_VA + 0x1000, k.root);
+		p1.x[5] = va;
+		CHECK(machine_pe_init(k.m, 1, &p1, err, sizeof(err)));
+		machine_run(k.m);
+		size_t pages = 0;
+		Tlb *t = machine_pe_tlb(k.m, 1);
+		for (long i = tlb_next(t, 0); i >= 0; i = tlb_next(t, i + 1))
+			if (t->e[i].leaf && t->e[i].va >= TABLE_VA + 0x10000 && t->e[i].va < TABLE_VA + 0x20000)
+				pages++;
+		CHECK_EQ(pages, pf);
+		machine_free(k.m);
+	}
+}
+
 int main(void)
 {
 	test_adversarial();
 	test_walk_visibility();
 	test_tlbi_at_issue();
 	test_capacity();
+	test_prefetch();
 	if (e2e_failures)
 		fprintf(stderr, "%d check(s) failed\n", e2e_failures);
 	return e2e_failures != 0;

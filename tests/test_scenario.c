@@ -42,7 +42,7 @@ static void test_example(void)
 	CHECK_EQ(lv[3], BBM_L2_NOABORT);
 	char knobs[256];
 	scenario_knobs_text(s, knobs, sizeof(knobs));
-	CHECK(!strcmp(knobs, "walk_visibility=immediate tlbi_completion=at-dsb speculative=none ttl=strict "
+	CHECK(!strcmp(knobs, "walk_visibility=immediate tlbi_completion=at-dsb speculative=none prefetch=1 ttl=strict "
 			     "multihit=abort l2_size_hit=abort nt=uncached"));
 
 	for (size_t li = 0; li < 4; li++) {
