@@ -678,10 +678,9 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	}
 	if (is_table_page(m, pa) || is_table_page(m, pa + (uint64_t)size - 1)) {
 		for (uint64_t w = pa & ~7ull; w < pa + (uint64_t)size; w += 8) {
-			if (pe->nst == STEP_STORES_MAX) {
-				pe->st_overflow = true;
+			/* The largest A64 store (DC ZVA, ST4 of Q registers) is 64 bytes: 8 words. */
+			if (pe->nst == STEP_STORES_MAX)
 				break;
-			}
 			pe->st[pe->nst++] = (StepStore){ .pa = w, .old = machine_phys_read64(m, w) };
 		}
 	}
@@ -1367,7 +1366,6 @@ static void pe_step(Pe *pe)
 	pe->step_fault = false;
 	pe->step_intr = false;
 	pe->nst = 0;
-	pe->st_overflow = false;
 	if (pc & 3) {
 		/* PC alignment fault (EC 0x22). */
 		FaultRecord r = { .kind = FAULT_NONE, .va = pc, .what = "pc-alignment" };

@@ -29,7 +29,7 @@ typedef struct StepStore {
 	uint64_t pa, old;
 } StepStore;
 
-#define STEP_STORES_MAX 16
+#define STEP_STORES_MAX 16   /* words per step: twice the largest A64 store */
 
 typedef struct Pe {
 	int id;
@@ -62,7 +62,6 @@ typedef struct Pe {
 	/* Per-step state. */
 	StepStore st[STEP_STORES_MAX];
 	unsigned nst;
-	bool st_overflow;
 	bool step_ldx;               /* the instruction is a load-exclusive */
 	bool step_fault;             /* the model raised a fault during the step */
 	FaultKind sf_kind;
