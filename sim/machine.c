@@ -1388,11 +1388,10 @@ static void pe_step(Pe *pe)
 		pe_take_abort(pe, pc);
 	} else if (pe->step_intr) {
 		/* Unicorn raised an exception itself: undefined instruction, alignment, ... */
-		uint64_t upc = pe_pc(pe);
 		const char *what = pe->intr_no == 1 ? "undefined" : pe->intr_no == 4 ? "data-abort" : "exception";
 		FaultRecord r = { .kind = FAULT_NONE, .what = what };
 		uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
-		pe_take_exception(pe, pc, upc == pc + 4 && pe->intr_no != 1 ? pc : pc, esr, 0, &r);
+		pe_take_exception(pe, pc, pc, esr, 0, &r);
 	} else if (e != UC_ERR_OK && !((e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) &&
 					pe_pc(pe) != pc)) {
 		/* A refused look-ahead fetch after the instruction completed is not an error. */
