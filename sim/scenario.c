@@ -468,6 +468,43 @@ static Name *name_find(Scenario *s, const char *name)
 	return NULL;
 }
 
+/* Edit distance between @a and @b, capped at 3 (enough for a "did you mean"). */
+static int edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	int prev[64], cur[64];
+
+	if (la >= 63 || lb >= 63)
+		return 3;
+	for (size_t j = 0; j <= lb; j++)
+		prev[j] = (int)j;
+	for (size_t i = 1; i <= la; i++) {
+		cur[0] = (int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			int sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+			int del = prev[j] + 1, ins = cur[j - 1] + 1;
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, (lb + 1) * sizeof(int));
+	}
+	return prev[lb] < 3 ? prev[lb] : 3;
+}
+
+/* The defined name closest to @tok (at most 2 edits away), or NULL. */
+static const char *name_nearest(const Scenario *s, const char *tok)
+{
+	const char *best = NULL;
+	int bd = 3;
+	for (size_t i = 0; i < s->nnames; i++) {
+		int d = edit_distance(tok, s->names[i].name);
+		if (d < bd) {
+			bd = d;
+			best = s->names[i].name;
+		}
+	}
+	return best;
+}
+
 /* Register a name; checks its form and that it is new. */
 static bool name_add(Ld *l, yaml_node_t *n, NameKind kind, const char *what)
 {
@@ -541,8 +578,11 @@ static bool get_value(Ld *l, yaml_node_t *n, const char *what, uint64_t *out)
 				return fail_at(l, n, "%s must be a number, a name, or a sum of them; got '%s'",
 					       what, v);
 			Name *e = name_find(l->s, tok);
-			if (!e)
-				return fail_at(l, n, "undefined name '%s' in %s", tok, what);
+			if (!e) {
+				const char *near = name_nearest(l->s, tok);
+				return fail_at(l, n, "undefined name '%s' in %s%s%s%s", tok, what,
+					       near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+			}
 			if (!e->known)
 				return fail_at(l, n, "'%s' (%s) has no value yet where %s is read: values are "
 					       "given in the order symbols, data, code, tables, pes", tok,
