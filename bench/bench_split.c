@@ -116,6 +116,11 @@ int main(int argc, char **argv)
 	c.quantum = quantum;
 	c.tlb_prefetch = prefetch;
 	c.max_insns = 4000000000ull;
+	/* Experiments: BENCH_MIRROR_WINDOW (bytes) and BENCH_MIRROR_REGIONS override the mirror's defaults. */
+	if (getenv("BENCH_MIRROR_WINDOW"))
+		c.mirror_window = strtoull(getenv("BENCH_MIRROR_WINDOW"), NULL, 0);
+	if (getenv("BENCH_MIRROR_REGIONS"))
+		c.mirror_regions = (unsigned)atoi(getenv("BENCH_MIRROR_REGIONS"));
 	Machine *m = machine_new(&c, err, sizeof(err));
 	if (!m) {
 		fprintf(stderr, "bench_split: %s\n", err);

@@ -448,26 +448,31 @@ static Diff diff_of(const Stale *s, const Leaf *c, char *why, size_t len)
 	uint64_t oa_s = s->oa + (va - s->va), oa_c = c->oa + (va - c->va);
 
 	if (oa_s != oa_c) {
-		snprintf(why, len, "output address 0x%llx -> 0x%llx", (unsigned long long)oa_s,
-			 (unsigned long long)oa_c);
+		if (why)
+			snprintf(why, len, "output address 0x%llx -> 0x%llx", (unsigned long long)oa_s,
+				 (unsigned long long)oa_c);
 		return DIFF_BEYOND;
 	}
 	if ((s->desc ^ c->desc) & BEYOND_SIZE_ATTRS) {
-		snprintf(why, len, "memory type or shareability");
+		if (why)
+			snprintf(why, len, "memory type or shareability");
 		return DIFF_BEYOND;
 	}
 	if ((s->desc & DESC_NG) && !(c->desc & DESC_NG)) {
-		snprintf(why, len, "nG -> G (a global entry over non-global ones)");
+		if (why)
+			snprintf(why, len, "nG -> G (a global entry over non-global ones)");
 		return DIFF_BEYOND;
 	}
 	if (s->size_log2 != c->size_log2) {
 		char a[16], b[16];
-		snprintf(why, len, "size %s -> %s", size_text(s->size_log2, a, sizeof(a)),
-			 size_text(c->size_log2, b, sizeof(b)));
+		if (why)
+			snprintf(why, len, "size %s -> %s", size_text(s->size_log2, a, sizeof(a)),
+				 size_text(c->size_log2, b, sizeof(b)));
 		return DIFF_SIZE;
 	}
 	if ((s->desc ^ c->desc) & (PERM_BITS | DESC_NG)) {
-		snprintf(why, len, "permissions or nG");
+		if (why)
+			snprintf(why, len, "permissions or nG");
 		return DIFF_PERMS;
 	}
 	return DIFF_NONE;
@@ -492,8 +497,9 @@ static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs)
 static Diff diff_walk_cache(const Stale *s, const Leaf *c, char *why, size_t len)
 {
 	char b[16];
-	snprintf(why, len, "stale walk-cache entry (L%d table at 0x%llx) over a new %s leaf", s->level,
-		 (unsigned long long)s->oa, size_text(c->size_log2, b, sizeof(b)));
+	if (why)
+		snprintf(why, len, "stale walk-cache entry (L%d table at 0x%llx) over a new %s leaf", s->level,
+			 (unsigned long long)s->oa, size_text(c->size_log2, b, sizeof(b)));
 	return DIFF_SIZE;
 }
 
@@ -524,16 +530,20 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 		if (!ranges_overlap(s->va, 1ull << s->size_log2, va, size))
 			continue;
 		Diff worst = DIFF_NONE;
-		char w[160], sw[160] = "";
+		char sw[160] = "";
 		for (size_t j = 0; j < cur->n; j++) {
 			const Leaf *c = &cur->l[j];
 			if (!ranges_overlap(s->va, 1ull << s->size_log2, c->va, 1ull << c->size_log2) ||
 			    !cacheable(p, c->desc, c->level))
 				continue;
-			Diff d = s->leaf ? diff_of(s, c, w, sizeof(w)) : diff_walk_cache(s, c, w, sizeof(w));
+			/* The reason is formatted only for a worse difference (hot with many splits). */
+			Diff d = s->leaf ? diff_of(s, c, NULL, 0) : diff_walk_cache(s, c, NULL, 0);
 			if (d > worst) {
 				worst = d;
-				memcpy(sw, w, sizeof(sw));
+				if (s->leaf)
+					diff_of(s, c, sw, sizeof(sw));
+				else
+					diff_walk_cache(s, c, sw, sizeof(sw));
 			}
 		}
 		if (worst == DIFF_NONE)

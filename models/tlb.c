@@ -67,10 +67,10 @@ bool tlb_entry_covers(const TlbEntry *e, uint64_t va, uint16_t asid)
 	return e->global || e->asid == asid;
 }
 
-static void tlb_notify(Tlb *t, const TlbEntry *e)
+static void tlb_notify(Tlb *t, const TlbEntry *e, bool added)
 {
-	if (e->leaf && t->on_change)
-		t->on_change(t->change_ctx, e->va, 1ull << e->size_log2);
+	if (t->on_change)
+		t->on_change(t->change_ctx, e, added);
 }
 
 static void tlb_unlink(Tlb *t, int32_t idx)
@@ -132,7 +132,7 @@ TlbEntry *tlb_insert(Tlb *t, const TlbEntry *in, TlbEntry *evicted, bool *did_ev
 		TlbEntry old = t->e[v];
 		tlb_unlink(t, v);
 		t->evictions++;
-		tlb_notify(t, &old);
+		tlb_notify(t, &old, false);
 		if (evicted)
 			*evicted = old;
 		if (did_evict)
@@ -160,7 +160,7 @@ TlbEntry *tlb_insert(Tlb *t, const TlbEntry *in, TlbEntry *evicted, bool *did_ev
 	t->bucket[b] = idx;
 	t->used++;
 	t->size_mask[e->leaf] |= 1ull << e->size_log2;
-	tlb_notify(t, e);
+	tlb_notify(t, e, true);
 	return e;
 }
 
@@ -330,7 +330,7 @@ size_t tlb_invalidate(Tlb *t, const TlbiOp *op, bool ttl_strict, TlbEntry *remov
 			continue;
 		TlbEntry old = *e;
 		tlb_unlink(t, (int32_t)i);
-		tlb_notify(t, &old);
+		tlb_notify(t, &old, false);
 		if (n < max)
 			removed[n] = old;
 		n++;

@@ -235,9 +235,8 @@ static void mirror_flush(Pe *pe)
 }
 
 /* Drop every region overlapping [va, va+size): the TLB changed there. */
-static void mirror_invalidate(void *ctx, uint64_t va, uint64_t size)
+static void mirror_invalidate(Pe *pe, uint64_t va, uint64_t size)
 {
-	Pe *pe = ctx;
 	uint64_t end = va + size - 1;
 
 	for (unsigned i = pe->nmr; i-- > 0;) {
@@ -262,23 +261,74 @@ static int mirror_find(Pe *pe, uint64_t va)
 	return -1;
 }
 
+static bool mirror_backed(const MirrorRegion *r, uint64_t va)
+{
+	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
+	return r->backed[pg >> 6] >> (pg & 63) & 1;
+}
+
+static void mirror_set_backed(MirrorRegion *r, uint64_t va)
+{
+	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
+	r->backed[pg >> 6] |= 1ull << (pg & 63);
+}
+
 static uint32_t perms_prot(DescPerms p)
 {
 	return (p.r ? UC_PROT_READ : 0) | (p.w ? UC_PROT_WRITE : 0) | (p.x ? UC_PROT_EXEC : 0);
 }
 
+/* The Unicorn protection a leaf entry grants at the PE's EL (none without AF). */
+static uint32_t entry_prot(const Pe *pe, const TlbEntry *e)
+{
+	return (e->desc & DESC_AF) ? perms_prot(desc_perms(e->desc, pe->el)) : 0;
+}
+
 /*
- * Mirror [va, va+size) -> pa with @prot. The caller guarantees that the
- * range is unmapped and translates uniformly. Evicts the oldest region when
- * the budget is spent, so the region count stays far below the point where
- * QEMU aborts the process (unicorn-2.0.1.md, "Hard limit").
+ * A leaf entry was added to the PE's TLB: the pages it covers in a region
+ * become backed when it translates them as the region does; a second entry
+ * for a backed page (a multi-hit the model must resolve) or a different
+ * translation drops the region.
  */
-static bool mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot)
+static void mirror_entry_added(Pe *pe, const TlbEntry *e)
+{
+	uint64_t lo = e->va, last = e->va + (1ull << e->size_log2) - 1;
+	uint64_t off = e->pa - e->va;
+	uint32_t prot = entry_prot(pe, e);
+
+	if (!e->global && e->asid != walk_asid(&pe->regs))
+		return;     /* translates nothing under the current ASID */
+	for (unsigned i = pe->nmr; i-- > 0;) {
+		MirrorRegion *r = &pe->mr[i];
+		uint64_t rlast = r->va + r->size - 1;
+		if (r->va > last || lo > rlast)
+			continue;
+		uint64_t a = lo > r->va ? lo : r->va, b = last < rlast ? last : rlast;
+		bool ok = off == r->pa - r->va && prot == r->prot;
+		for (uint64_t p = a; ok && p - a <= b - a; p += PAGE_SIZE)
+			ok = !mirror_backed(r, p);
+		if (!ok) {
+			mirror_remove(pe, i);
+			continue;
+		}
+		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE)
+			mirror_set_backed(r, p);
+	}
+}
+
+/*
+ * Map [va, va+size) -> pa with @prot. The caller guarantees that the
+ * range is unmapped and that each page is backed or walkable. Evicts the
+ * oldest region when the budget is spent, so the region count stays far
+ * below the point where QEMU aborts the process (unicorn-2.0.1.md, "Hard
+ * limit"). Returns the region, or NULL.
+ */
+static MirrorRegion *mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot)
 {
 	Machine *m = pe->m;
 
 	if (!prot || pa >= m->mem_size || size > m->mem_size - pa)
-		return false;
+		return NULL;
 	if (pe->nmr >= m->cfg.mirror_regions) {
 		unsigned oldest = 0;
 		for (unsigned i = 1; i < pe->nmr; i++)
@@ -287,11 +337,13 @@ static bool mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t
 		mirror_remove(pe, oldest);
 	}
 	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK)
-		return false;
-	pe->mr[pe->nmr++] = (MirrorRegion){ .va = va, .pa = pa, .size = size, .stamp = ++pe->mr_stamp };
+		return NULL;
+	MirrorRegion *r = &pe->mr[pe->nmr++];
+	memset(r, 0, sizeof(*r));
+	*r = (MirrorRegion){ .va = va, .pa = pa, .size = size, .prot = prot, .stamp = ++pe->mr_stamp };
 	if (pe->nmr > pe->mr_peak)
 		pe->mr_peak = pe->nmr;
-	return true;
+	return r;
 }
 
 /* --- translation ------------------------------------------------------------ */
@@ -472,77 +524,172 @@ static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
 }
 
 /*
- * Region size. Unicorn 2.0.1's uc_mem_map_ptr + uc_mem_unmap cost grows with
- * the region's size (measured here: 63 us for 4 KiB, 76 us for 64 KiB, 118 us for 256 KiB,
- * 0.5 ms for 2 MiB, 180 ms for 1 GiB, with 20 regions mapped) and with the
- * number of regions, so the mirror maps aligned 256 KiB windows at most: a
- * run of pages in one window that translate with one VA-to-PA offset and the
- * same permissions, each page covered by exactly one TLB entry
- * (docs/performance.md).
+ * Region size. Unicorn 2.0.1's uc_mem_map_ptr costs about 20 us whatever the
+ * size, but uc_mem_unmap flushes QEMU's TLB page by page: 0.55 us per 4 KiB
+ * (measured here: 20 us for 4 KiB, 53 us for 256 KiB, 0.3 ms for 2 MiB,
+ * 145 ms for 1 GiB), and both grow with the number of regions. The mirror
+ * therefore maps aligned windows of at most cfg.mirror_window (2 MiB by
+ * default) and keeps regions mapped while the tables change beneath them as
+ * long as every page stays backed or walkable (docs/performance.md).
  */
-#define MIRROR_WINDOW (1ull << 18)
 
-/* Does the single TLB entry for @va translate it with offset @off and protection @prot? */
-static bool mirror_probe(Pe *pe, uint64_t va, uint64_t off, uint32_t prot)
+/*
+ * Would a walk by @pe now translate the page @va as region @r does, into an
+ * entry the TLB may cache? Registers the tables on the way, so that any later
+ * store to them is seen as a descriptor write (mirror_desc_changed).
+ */
+static bool mirror_walkable(Pe *pe, const MirrorRegion *r, uint64_t va, WalkResult *w)
 {
-	TlbEntry *hits[2];
-	if (tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0) != 1)
+	Machine *m = pe->m;
+
+	walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, true },
+		       m->cfg.tlb.walk_cache ? &pe->tlb : NULL, w);
+	if (w->fault || !(w->leaf.desc & DESC_AF) || (w->nt && pe->level == BBM_L1) ||
+	    w->pa != r->pa + (va - r->va) || entry_prot(pe, &w->leaf) != r->prot)
 		return false;
-	const TlbEntry *e = hits[0];
-	/* One entry for the page means no other (larger or smaller: 4 KiB is the least) covers it. */
-	return e->pa - e->va == off && (e->desc & DESC_AF) &&
-	       perms_prot(desc_perms(e->desc, pe->el)) == prot;
+	for (int i = 0; i < w->nsteps; i++) {
+		const WalkStep *s = &w->step[i];
+		if (!s->from_cache && desc_kind(s->desc, s->level) == DESC_KIND_TABLE)
+			table_register(m, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
+				       ttbr_root(&pe->regs, w->ttbr));
+	}
+	return true;
 }
 
-static void mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot, uint64_t *lo, uint64_t *hi)
+/*
+ * The PE's TLB changed (Tlb.on_change). A new leaf entry backs pages or
+ * drops a region (mirror_entry_added). A removed leaf entry drops the
+ * regions over it. A removed walk-cache entry changes what a walk returns
+ * only if it was stale (its descriptor is no longer the one a walk reads):
+ * then the regions under it go too, since their walkable pages may no
+ * longer be.
+ */
+static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
 {
+	Pe *pe = ctx;
+
+	if (added) {
+		if (e->leaf)
+			mirror_entry_added(pe, e);
+		return;
+	}
+	if (!e->leaf && walk_read(&(WalkCtx){ pe->m, pe, true }, e->desc_pa, e->level) == e->desc)
+		return;
+	mirror_invalidate(pe, e->va, 1ull << e->size_log2);
+}
+
+/* 1: backed (one TLB entry, translating as @r); 0: walkable; -1: neither. */
+static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, uint64_t *walk_lo, uint64_t *walk_hi)
+{
+	TlbEntry *hits[2];
+	size_t n = tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0);
+
+	if (n == 1) {
+		const TlbEntry *e = hits[0];
+		return e->pa - e->va == r->pa - r->va && entry_prot(pe, e) == r->prot ? 1 : -1;
+	}
+	if (n > 1)
+		return -1;
+	if (va - *walk_lo < *walk_hi - *walk_lo)
+		return 0;     /* inside a block the last walk found walkable */
+	WalkResult w;
+	if (!mirror_walkable(pe, r, va, &w))
+		return -1;
+	*walk_lo = *walk_hi = 0;
+	if (w.level < 3 && !(w.leaf.desc & DESC_CONT)) {
+		/* Every page of a plain block reads the same descriptor. */
+		*walk_lo = w.leaf.va;
+		*walk_hi = w.leaf.va + (1ull << w.leaf.size_log2);
+	}
+	return 0;
+}
+
+/*
+ * After a translation of @va through entry @e, mirror the largest run of
+ * pages around it, inside its aligned window, that are backed or walkable
+ * with the same offset and protection.
+ */
+static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot)
+{
+	Machine *m = pe->m;
+	uint64_t win = pe->mirror_win;
 	uint64_t off = e->pa - e->va;
 	uint64_t vpage = va & ~(PAGE_SIZE - 1), ppage = vpage + off;
-	uint64_t wlo = va & ~(MIRROR_WINDOW - 1), whi = wlo + MIRROR_WINDOW;
+	uint64_t wlo = va & ~(win - 1), whi = wlo + win;   /* whi may wrap to 0 at the top */
+	MirrorRegion probe = { .va = vpage, .pa = ppage, .size = PAGE_SIZE, .prot = prot };
+	uint64_t walk_lo = 0, walk_hi = 0;
 
 	/* Only physical memory can be mirrored (the caller checked that @va's PA is in it). */
 	if (vpage - wlo > ppage)
 		wlo = vpage - ppage;
-	if (whi - vpage > pe->m->mem_size - ppage)
-		whi = vpage + (pe->m->mem_size - ppage);
+	if (whi - vpage > m->mem_size - ppage)
+		whi = vpage + (m->mem_size - ppage);
 	/* Not over regions already mapped in the window. */
 	for (unsigned i = 0; i < pe->nmr; i++) {
 		MirrorRegion *r = &pe->mr[i];
-		if (r->va + r->size <= va && r->va + r->size > wlo)
+		if (r->va < vpage && r->va + r->size - 1 >= wlo)
 			wlo = r->va + r->size;
-		if (r->va > va && r->va < whi)
+		if (r->va > vpage && r->va - 1 < whi - 1)
 			whi = r->va;
 	}
-	*lo = vpage;
-	*hi = vpage + PAGE_SIZE;
-	if (!mirror_probe(pe, vpage, off, prot))
-		return;     /* several entries or smaller ones around: this page only */
-	while (*hi < whi && mirror_probe(pe, *hi, off, prot))
-		*hi += PAGE_SIZE;
-	while (*lo > wlo && mirror_probe(pe, *lo - PAGE_SIZE, off, prot))
-		*lo -= PAGE_SIZE;
+	/* Each page's state is computed once (a TLB look-up, maybe a walk): [i] for page wlo + i. */
+	int8_t state[MIRROR_WINDOW_MAX / PAGE_SIZE];
+	uint64_t lo = vpage, hi = vpage + PAGE_SIZE;
+	state[(vpage - wlo) >> PAGE_SHIFT] = (int8_t)mirror_page_state(pe, &probe, vpage, &walk_lo, &walk_hi);
+	if (state[(vpage - wlo) >> PAGE_SHIFT] == 1) {
+		while (hi != whi && (state[(hi - wlo) >> PAGE_SHIFT] =
+				     (int8_t)mirror_page_state(pe, &probe, hi, &walk_lo, &walk_hi)) >= 0)
+			hi += PAGE_SIZE;
+		while (lo > wlo && (state[(lo - PAGE_SIZE - wlo) >> PAGE_SHIFT] =
+				    (int8_t)mirror_page_state(pe, &probe, lo - PAGE_SIZE, &walk_lo, &walk_hi)) >= 0)
+			lo -= PAGE_SIZE;
+	}
+	MirrorRegion *r = mirror_add(pe, lo, ppage - (vpage - lo), hi - lo, prot);
+	if (!r)
+		return;
+	for (uint64_t p = lo; p != hi; p += PAGE_SIZE)
+		if (state[(p - wlo) >> PAGE_SHIFT] == 1)
+			mirror_set_backed(r, p);
+	/*
+	 * Adaptive window: a region that continues the previous one (a sweep)
+	 * doubles the window up to cfg.mirror_window; any other halves it. Few
+	 * big maps for a PE streaming through memory, small unmaps for the rest.
+	 */
+	if (lo == pe->mirror_last_hi || hi == pe->mirror_last_lo) {
+		if (pe->mirror_win < m->cfg.mirror_window)
+			pe->mirror_win <<= 1;
+	} else if (pe->mirror_win > PAGE_SIZE) {
+		pe->mirror_win >>= 1;
+	}
+	pe->mirror_last_lo = lo;
+	pe->mirror_last_hi = hi;
 }
 
 /* After a successful translation, mirror the page (and its neighbours) into Unicorn. */
 static void pe_mirror_translation(Pe *pe, uint64_t va, const Xlat *x)
 {
 	DescPerms p = desc_perms(x->entry.desc, pe->el);
-	uint64_t lo = va & ~(PAGE_SIZE - 1), hi = lo + PAGE_SIZE;
+	uint64_t lo = va & ~(PAGE_SIZE - 1);
 	bool mmu = pe->regs.sctlr & SCTLR_M;
 
 	if (!mmu)
 		p = (DescPerms){ true, true, true };
 	if (mirror_find(pe, va) >= 0)
 		return;
-	if (mmu && !x->uncached && !x->multihit)
-		mirror_extent(pe, &x->entry, va, perms_prot(p), &lo, &hi);
-	if (!mirror_add(pe, lo, x->pa - (va - lo), hi - lo, perms_prot(p)))
+	if (mmu && !x->uncached && !x->multihit) {
+		pe_mirror_extent(pe, &x->entry, va, perms_prot(p));
 		return;
+	}
+	/* MMU off, an uncached (nT) or a multi-hit translation: this page only, no lazy fill. */
+	MirrorRegion *r = mirror_add(pe, lo, x->pa - (va - lo), PAGE_SIZE, perms_prot(p));
+	if (!r)
+		return;
+	mirror_set_backed(r, lo);
 	if (x->uncached && mmu) {
 		/* An uncached (nT) translation is used for this step only. */
 		pe->unmap_after_step = true;
 		pe->temp_va = lo;
-		pe->temp_size = hi - lo;
+		pe->temp_size = PAGE_SIZE;
 	}
 }
 
@@ -578,6 +725,56 @@ static bool pe_access(Pe *pe, uint64_t va, AccessType a, uint64_t *pa_out)
 		*pa_out = x.pa;
 	pe_mirror_translation(pe, va, &x);
 	return true;
+}
+
+/*
+ * The value walkers read at descriptor @pa changed (a store, or its DSB
+ * under walk_visibility at-dsb). Pages of any PE's mirror under that
+ * descriptor that are walkable must still be: walk them again and drop a
+ * region where a walk now differs. Backed pages keep their TLB entry.
+ */
+static void mirror_recheck(Pe *q, uint64_t va, uint64_t size)
+{
+	uint64_t last = va + size - 1;
+
+	for (unsigned i = q->nmr; i-- > 0;) {
+		MirrorRegion *r = &q->mr[i];
+		uint64_t rlast = r->va + r->size - 1;
+		if (r->va > last || va > rlast)
+			continue;
+		uint64_t a = va > r->va ? va : r->va, b = last < rlast ? last : rlast;
+		uint64_t walk_lo = 0, walk_hi = 0;
+		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
+			if (mirror_backed(r, p) || p - walk_lo < walk_hi - walk_lo)
+				continue;
+			WalkResult w;
+			if (!mirror_walkable(q, r, p, &w)) {
+				mirror_remove(q, i);
+				break;
+			}
+			walk_lo = walk_hi = 0;
+			if (w.level < 3 && !(w.leaf.desc & DESC_CONT)) {
+				walk_lo = w.leaf.va;
+				walk_hi = w.leaf.va + (1ull << w.leaf.size_log2);
+			}
+		}
+	}
+}
+
+static void mirror_desc_changed(Machine *m, uint64_t pa)
+{
+	uint64_t page = pa & ~(PAGE_SIZE - 1);
+
+	for (int32_t i = m->treg_bucket[treg_hash(m, page)]; i >= 0; i = m->treg[i].next) {
+		const TableReg *r = &m->treg[i];
+		if (r->page != page)
+			continue;
+		uint64_t size = desc_level_size(r->level);
+		uint64_t va = r->va_base + ((pa - page) >> 3) * size;
+		for (unsigned k = 0; k < m->npes; k++)
+			if (m->pe[k].nmr && (m->pe[k].regs.sctlr & SCTLR_M))
+				mirror_recheck(&m->pe[k], va, size);
+	}
 }
 
 /* --- hooks ------------------------------------------------------------------- */
@@ -623,10 +820,46 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	return true;
 }
 
-static uint64_t hook_pa(Pe *pe, uint64_t va)
+static void pe_error(Pe *pe, const char *why);
+
+/*
+ * The first access to a walkable page of a region: the TLB misses and the
+ * walk fills it (events as for any miss), which backs the page. The region
+ * was kept only because that walk gives its translation; if it does not,
+ * the mirror is out of step with the model, a bbmsim bug, reported as the
+ * PE's error rather than letting the access use a wrong PA silently.
+ */
+static bool mirror_fill_on_access(Pe *pe, uint64_t va, AccessType a)
+{
+	Xlat x;
+	pe_translate(pe, va, a, &x);
+	int i = mirror_find(pe, va);
+	if (!x.fault && i >= 0 && mirror_backed(&pe->mr[i], va) &&
+	    pe->mr[i].pa + (va - pe->mr[i].va) == x.pa)
+		return true;
+	pe_error(pe, "internal error: the Unicorn mirror disagrees with the TLB model (please report)");
+	uc_emu_stop(pe->uc);
+	return false;
+}
+
+/* The PA of an access inside the mirror, backing its pages first; ~0 outside. */
+static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 {
 	int i = mirror_find(pe, va);
-	return i < 0 ? ~0ull : pe->mr[i].pa + (va - pe->mr[i].va);
+	if (i < 0)
+		return ~0ull;
+	if (!mirror_backed(&pe->mr[i], va) && !mirror_fill_on_access(pe, va, a))
+		return ~0ull;
+	uint64_t last = va + (uint64_t)(size > 0 ? size - 1 : 0);
+	if ((last ^ va) >> PAGE_SHIFT) {
+		int j = mirror_find(pe, last);
+		if (j >= 0 && !mirror_backed(&pe->mr[j], last) && !mirror_fill_on_access(pe, last, a))
+			return ~0ull;
+		i = mirror_find(pe, va);
+		if (i < 0)
+			return ~0ull;
+	}
+	return pe->mr[i].pa + (va - pe->mr[i].va);
 }
 
 static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
@@ -634,9 +867,12 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 {
 	Pe *pe = user;
 	Machine *m = pe->m;
-	uint64_t pa = hook_pa(pe, addr);
+	AccessType a = type == UC_MEM_READ ? ACCESS_READ : ACCESS_WRITE;
+	uint64_t pa = hook_pa(pe, addr, size, a);
 	(void)uc;
 
+	if (pe->state == PE_ERROR)
+		return;
 	if (pa == ~0ull) {
 		/*
 		 * Unicorn calls this hook before the unmapped hook for an access
@@ -644,7 +880,7 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		 * from the model. A faulting access performs no store.
 		 */
 		Xlat x;
-		pe_translate(pe, addr, type == UC_MEM_READ ? ACCESS_READ : ACCESS_WRITE, &x);
+		pe_translate(pe, addr, a, &x);
 		if (x.fault || x.pa >= m->mem_size)
 			return;
 		pa = x.pa;
@@ -720,6 +956,14 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		m->cfg.mirror_regions = 128;
 	if (m->cfg.mirror_regions > 256)
 		m->cfg.mirror_regions = 256;
+	if (!m->cfg.mirror_window)
+		m->cfg.mirror_window = MIRROR_WINDOW_MAX;
+	if (m->cfg.mirror_window > MIRROR_WINDOW_MAX || m->cfg.mirror_window < PAGE_SIZE ||
+	    (m->cfg.mirror_window & (m->cfg.mirror_window - 1))) {
+		snprintf(err, errlen, "mirror window must be a power of two from 4 KiB to 2 MiB");
+		free(m);
+		return NULL;
+	}
 	if (cfg->nsteps) {
 		m->steps = malloc(cfg->nsteps * sizeof(*m->steps));
 		memcpy(m->steps, cfg->steps, cfg->nsteps * sizeof(*m->steps));
@@ -752,11 +996,12 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		pe->midr = cfg->midr;
 		pe->state = PE_HALTED;     /* until machine_pe_init; not counted */
 		pe->fc_epoch = ~0ull;
+		pe->mirror_win = PAGE_SIZE;
 		pe->mr = calloc(m->cfg.mirror_regions, sizeof(*pe->mr));
 		TlbConfig tc = cfg->tlb;
 		tc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
 		tlb_init(&pe->tlb, &tc);
-		pe->tlb.on_change = mirror_invalidate;
+		pe->tlb.on_change = pe_tlb_changed;
 		pe->tlb.change_ctx = pe;
 		if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &pe->uc) != UC_ERR_OK ||
 		    uc_ctl_set_cpu_model(pe->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK) {
@@ -999,6 +1244,10 @@ static void pe_set_xreg(Pe *pe, unsigned rt, uint64_t v)
 static void tlbi_complete_on(Machine *m, Pe *target, const PendingTlbi *p)
 {
 	TlbEntry removed[64];
+
+	/* Drop the whole mirror first, not region by region for each of maybe millions of entries. */
+	if (p->op.kind == TLBI_VMALL || p->op.kind == TLBI_ASID)
+		mirror_flush(target);
 	size_t n = tlb_invalidate(&target->tlb, &p->op, m->cfg.ttl_strict, removed, 64);
 
 	if (m->ev_fn)
@@ -1054,8 +1303,12 @@ static void pe_exec_dsb(Pe *pe, unsigned crm, uint64_t pc, uint32_t insn)
 
 	EMIT(m, .type = EV_DSB, .pe = pe->id, .pc = pc, .insn = insn, .val = crm);
 	if (stores && pe->nps) {
-		m->pending_stores -= pe->nps;
+		size_t n = pe->nps;
+		m->pending_stores -= n;
 		pe->nps = 0;
+		/* What walkers read changes now (RSPVBD). */
+		for (size_t j = 0; j < n; j++)
+			mirror_desc_changed(m, pe->ps[j].pa);
 	}
 	if (!full)
 		return;
@@ -1321,6 +1574,8 @@ static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 			if (r->level < 3 && desc_kind(val, r->level) == DESC_KIND_TABLE)
 				table_register_tree(m, val & DESC_OA_MASK, r->level + 1, va, r->root);
 		}
+		if (m->cfg.walk_vis != WALK_VIS_AT_DSB)
+			mirror_desc_changed(m, s->pa);
 		if (m->cfg.walk_vis == WALK_VIS_AT_DSB) {
 			if (pe->nps == pe->cps) {
 				pe->cps = pe->cps ? pe->cps * 2 : 16;
@@ -1483,8 +1738,10 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		    memcmp(&cfg->tlb, &m->cfg.tlb, sizeof(cfg->tlb)) || cfg->nsteps)
 			return false;
 		unsigned regions = m->cfg.mirror_regions;
+		uint64_t window = m->cfg.mirror_window;
 		m->cfg = *cfg;
 		m->cfg.mirror_regions = regions;
+		m->cfg.mirror_window = window;
 		m->cfg.steps = NULL;
 		if (!m->cfg.max_insns)
 			m->cfg.max_insns = DEFAULT_MAX_INSNS;
@@ -1503,7 +1760,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		tc.seed = m->cfg.seed * 0x9e3779b97f4a7c15ull + i + 1;
 		tlb_fini(&pe->tlb);
 		tlb_init(&pe->tlb, &tc);
-		pe->tlb.on_change = mirror_invalidate;
+		pe->tlb.on_change = pe_tlb_changed;
 		pe->tlb.change_ctx = pe;
 		pe->state = PE_HALTED;
 		pe->counted = false;
@@ -1515,6 +1772,8 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->level = m->cfg.level;
 		pe->midr = m->cfg.midr;
 		pe->mr_peak = 0;
+		pe->mirror_win = PAGE_SIZE;
+		pe->mirror_last_lo = pe->mirror_last_hi = 0;
 		pe->unmap_after_step = false;
 		pe->fc_va = 0;
 		pe->fc_epoch = ~0ull;

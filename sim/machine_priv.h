@@ -6,10 +6,21 @@
 #include <unicorn/unicorn.h>
 #include "bbmsim/machine.h"
 
-/* One Unicorn region mirroring a run of VA pages onto physical memory. */
+#define MIRROR_WINDOW_MAX (1ull << 21)
+
+/*
+ * One Unicorn region mirroring a run of VA pages onto physical memory with
+ * one VA-to-PA offset and one protection. Each page is either *backed*
+ * (exactly one TLB entry translates it, with this offset and protection) or
+ * *walkable* (no TLB entry, and a walk by this PE now would give this offset
+ * and protection): the memory hook fills the TLB on the first access to a
+ * walkable page, as a miss would (docs/design.md, "The mirror").
+ */
 typedef struct MirrorRegion {
 	uint64_t va, pa, size;
 	uint64_t stamp;          /* for FIFO eviction */
+	uint32_t prot;
+	uint64_t backed[MIRROR_WINDOW_MAX / PAGE_SIZE / 64];   /* one bit per page */
 } MirrorRegion;
 
 /* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
@@ -52,6 +63,8 @@ typedef struct Pe {
 	uint64_t mr_stamp;
 	uint64_t mirror_epoch;       /* bumped when a region goes away */
 	unsigned last_mr;            /* hook fast path */
+	uint64_t mirror_win;         /* current window, PAGE_SIZE..cfg.mirror_window */
+	uint64_t mirror_last_lo, mirror_last_hi;   /* the last region made */
 	bool unmap_after_step;       /* an uncached (nT) translation was mirrored */
 	uint64_t temp_va, temp_size;
 

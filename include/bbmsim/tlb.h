@@ -44,8 +44,12 @@ typedef struct TlbConfig {
 	bool walk_cache;        /* cache table descriptors */
 } TlbConfig;
 
-/* Called whenever the set of leaf entries covering [va, va+size) changes. */
-typedef void (*TlbChangeFn)(void *ctx, uint64_t va, uint64_t size);
+/*
+ * Called whenever an entry (leaf or walk-cache) is added (@added) or removed
+ * (evicted or invalidated), with the entry. A refresh of an identical entry
+ * is not a change.
+ */
+typedef void (*TlbChangeFn)(void *ctx, const TlbEntry *e, bool added);
 
 typedef struct Tlb {
 	TlbConfig cfg;

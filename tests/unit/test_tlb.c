@@ -538,15 +538,18 @@ static void test_unbounded(void)
 typedef struct Changes {
 	unsigned n;
 	uint64_t va[16], size[16];
+	bool added[16], leaf[16];
 } Changes;
 
-static void on_change(void *ctx, uint64_t va, uint64_t size)
+static void on_change(void *ctx, const TlbEntry *e, bool added)
 {
 	Changes *c = ctx;
 
 	if (c->n < 16) {
-		c->va[c->n] = va;
-		c->size[c->n] = size;
+		c->va[c->n] = e->va;
+		c->size[c->n] = 1ull << e->size_log2;
+		c->added[c->n] = added;
+		c->leaf[c->n] = e->leaf;
 	}
 	c->n++;
 }
@@ -565,6 +568,7 @@ static void test_on_change(void)
 	blk.last_use = 1;
 	tlb_insert(&t, &blk, NULL, NULL);
 	CHECK_EQ_U64(ch.n, 1);                  /* insert */
+	CHECK(ch.added[0]);
 	CHECK_EQ_U64(ch.va[0], 0x40200000);
 	CHECK_EQ_U64(ch.size[0], 1ull << 21);
 	tlb_insert(&t, &blk, NULL, NULL);
@@ -581,15 +585,18 @@ static void test_on_change(void)
 	tlb_insert(&t, &pg2, NULL, NULL);
 	CHECK_EQ_U64(ch.n, 4);
 	CHECK_EQ_U64(ch.va[2], 0x40200000);     /* evict */
+	CHECK(!ch.added[2]);
 	CHECK_EQ_U64(ch.size[2], 1ull << 21);
 	CHECK_EQ_U64(ch.va[3], 0x40402000);     /* insert */
+	CHECK(ch.added[3]);
 	/* Invalidate: one call per removed leaf entry, with its range. */
 	CHECK(tlbi_decode(0, 8, 3, 7, xt_va(0x40401000, 0, 0), &op));
 	CHECK_EQ_U64(tlb_invalidate(&t, &op, true, NULL, 0), 1);
 	CHECK_EQ_U64(ch.n, 5);
 	CHECK_EQ_U64(ch.va[4], 0x40401000);
 	CHECK_EQ_U64(ch.size[4], PAGE_SIZE);
-	/* Walk-cache entries do not change the set of leaf entries: no call. */
+	CHECK(!ch.added[4]);
+	/* Walk-cache entries are reported too, marked as not leaf. */
 	tlb_fini(&t);
 	tlb_init(&t, &unbounded);
 	t.on_change = on_change;
@@ -597,10 +604,13 @@ static void test_on_change(void)
 	ch.n = 0;
 	TlbEntry wc = mk(0x40000000, 30, 1, 0x5000, false, true, 0);
 	tlb_insert(&t, &wc, NULL, NULL);
-	CHECK_EQ_U64(ch.n, 0);
+	CHECK_EQ_U64(ch.n, 1);
+	CHECK(ch.added[0] && !ch.leaf[0]);
+	CHECK_EQ_U64(ch.size[0], 1ull << 30);
 	CHECK(tlbi_decode(0, 8, 3, 0, 0, &op));
 	CHECK_EQ_U64(tlb_invalidate(&t, &op, true, NULL, 0), 1);
-	CHECK_EQ_U64(ch.n, 0);
+	CHECK_EQ_U64(ch.n, 2);
+	CHECK(!ch.added[1] && !ch.leaf[1]);
 	tlb_fini(&t);
 }
 
