@@ -222,9 +222,9 @@ static void mirror_remove(Pe *pe, unsigned i)
 {
 	MirrorRegion *r = &pe->mr[i];
 	uc_mem_unmap(pe->uc, r->va, r->size);
+	free(r->backed);
 	pe->mr[i] = pe->mr[--pe->nmr];
 	pe->mirror_epoch++;
-	pe->last_mr = 0;
 }
 
 static void mirror_flush(Pe *pe)
@@ -246,16 +246,18 @@ static void mirror_invalidate(Pe *pe, uint64_t va, uint64_t size)
 	}
 }
 
+/* The region holding @va, or -1. The hook's fast path: the few regions used last are tried first. */
 static int mirror_find(Pe *pe, uint64_t va)
 {
-	if (pe->last_mr < pe->nmr) {
-		MirrorRegion *r = &pe->mr[pe->last_mr];
-		if (va - r->va < r->size)
-			return (int)pe->last_mr;
+	for (unsigned k = 0; k < MIRROR_RECENT; k++) {
+		unsigned i = pe->recent_mr[k];
+		if (i < pe->nmr && va - pe->mr[i].va < pe->mr[i].size)
+			return (int)i;
 	}
 	for (unsigned i = 0; i < pe->nmr; i++)
 		if (va - pe->mr[i].va < pe->mr[i].size) {
-			pe->last_mr = i;
+			memmove(&pe->recent_mr[1], &pe->recent_mr[0], (MIRROR_RECENT - 1) * sizeof(pe->recent_mr[0]));
+			pe->recent_mr[0] = i;
 			return (int)i;
 		}
 	return -1;
@@ -271,6 +273,12 @@ static void mirror_set_backed(MirrorRegion *r, uint64_t va)
 {
 	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
 	r->backed[pg >> 6] |= 1ull << (pg & 63);
+}
+
+static void mirror_clear_backed(MirrorRegion *r, uint64_t va)
+{
+	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
+	r->backed[pg >> 6] &= ~(1ull << (pg & 63));
 }
 
 static uint32_t perms_prot(DescPerms p)
@@ -339,8 +347,8 @@ static MirrorRegion *mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size,
 	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK)
 		return NULL;
 	MirrorRegion *r = &pe->mr[pe->nmr++];
-	memset(r, 0, sizeof(*r));
-	*r = (MirrorRegion){ .va = va, .pa = pa, .size = size, .prot = prot, .stamp = ++pe->mr_stamp };
+	*r = (MirrorRegion){ .va = va, .pa = pa, .size = size, .prot = prot, .stamp = ++pe->mr_stamp,
+			     .backed = calloc((size >> PAGE_SHIFT) / 64 + 1, sizeof(uint64_t)) };
 	if (pe->nmr > pe->mr_peak)
 		pe->mr_peak = pe->nmr;
 	return r;
@@ -557,29 +565,44 @@ static bool mirror_walkable(Pe *pe, const MirrorRegion *r, uint64_t va, WalkResu
 }
 
 /*
- * The PE's TLB changed (Tlb.on_change). A new leaf entry backs pages or
- * drops a region (mirror_entry_added). A removed leaf entry drops the
- * regions over it. A removed walk-cache entry changes what a walk returns
- * only if it was stale (its descriptor is no longer the one a walk reads):
- * then the regions under it go too, since their walkable pages may no
- * longer be.
+ * What the last walks of a scan over neighbouring pages found: a plain block
+ * (every page in it walks the same), or the last-level table of a 2 MiB
+ * range (every page in it walks the same path down to that table).
  */
-static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
-{
-	Pe *pe = ctx;
+typedef struct WalkMemo {
+	uint64_t block_lo, block_hi;
+	uint64_t tbl_lo, tbl_hi, tbl_pa;
+} WalkMemo;
 
-	if (added) {
-		if (e->leaf)
-			mirror_entry_added(pe, e);
-		return;
+static bool memo_walkable(Pe *pe, const MirrorRegion *r, uint64_t va, WalkMemo *wm)
+{
+	if (va - wm->block_lo < wm->block_hi - wm->block_lo)
+		return true;
+	if (va - wm->tbl_lo < wm->tbl_hi - wm->tbl_lo) {
+		/* The path is the same; read only the page descriptor (a plain page, not CONT). */
+		uint64_t d = walk_read(&(WalkCtx){ pe->m, pe, true }, wm->tbl_pa + ((va >> PAGE_SHIFT) & 511) * 8, 3);
+		TlbEntry e = { .desc = d };
+		if (desc_kind(d, 3) == DESC_KIND_PAGE && !(d & (DESC_HIGH_OA | DESC_CONT)) &&
+		    (d & DESC_OA_MASK) == r->pa + (va - r->va) && entry_prot(pe, &e) == r->prot)
+			return true;
 	}
-	if (!e->leaf && walk_read(&(WalkCtx){ pe->m, pe, true }, e->desc_pa, e->level) == e->desc)
-		return;
-	mirror_invalidate(pe, e->va, 1ull << e->size_log2);
+	WalkResult w;
+	memset(wm, 0, sizeof(*wm));
+	if (!mirror_walkable(pe, r, va, &w))
+		return false;
+	if (w.level < 3 && !(w.leaf.desc & DESC_CONT)) {
+		wm->block_lo = w.leaf.va;
+		wm->block_hi = w.leaf.va + (1ull << w.leaf.size_log2);
+	} else if (w.level == 3) {
+		wm->tbl_lo = va & ~((1ull << 21) - 1);
+		wm->tbl_hi = wm->tbl_lo + (1ull << 21);
+		wm->tbl_pa = w.step[w.nsteps - 1].pa & ~(PAGE_SIZE - 1);
+	}
+	return true;
 }
 
 /* 1: backed (one TLB entry, translating as @r); 0: walkable; -1: neither. */
-static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, uint64_t *walk_lo, uint64_t *walk_hi)
+static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, WalkMemo *wm)
 {
 	TlbEntry *hits[2];
 	size_t n = tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0);
@@ -590,18 +613,7 @@ static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, uint64_
 	}
 	if (n > 1)
 		return -1;
-	if (va - *walk_lo < *walk_hi - *walk_lo)
-		return 0;     /* inside a block the last walk found walkable */
-	WalkResult w;
-	if (!mirror_walkable(pe, r, va, &w))
-		return -1;
-	*walk_lo = *walk_hi = 0;
-	if (w.level < 3 && !(w.leaf.desc & DESC_CONT)) {
-		/* Every page of a plain block reads the same descriptor. */
-		*walk_lo = w.leaf.va;
-		*walk_hi = w.leaf.va + (1ull << w.leaf.size_log2);
-	}
-	return 0;
+	return memo_walkable(pe, r, va, wm) ? 0 : -1;
 }
 
 /*
@@ -617,7 +629,7 @@ static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t pr
 	uint64_t vpage = va & ~(PAGE_SIZE - 1), ppage = vpage + off;
 	uint64_t wlo = va & ~(win - 1), whi = wlo + win;   /* whi may wrap to 0 at the top */
 	MirrorRegion probe = { .va = vpage, .pa = ppage, .size = PAGE_SIZE, .prot = prot };
-	uint64_t walk_lo = 0, walk_hi = 0;
+	WalkMemo wm = { 0 };
 
 	/* Only physical memory can be mirrored (the caller checked that @va's PA is in it). */
 	if (vpage - wlo > ppage)
@@ -633,15 +645,17 @@ static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t pr
 			whi = r->va;
 	}
 	/* Each page's state is computed once (a TLB look-up, maybe a walk): [i] for page wlo + i. */
-	int8_t state[MIRROR_WINDOW_MAX / PAGE_SIZE];
+	if (!pe->scan)
+		pe->scan = malloc(m->cfg.mirror_window >> PAGE_SHIFT);
+	int8_t *state = pe->scan;
 	uint64_t lo = vpage, hi = vpage + PAGE_SIZE;
-	state[(vpage - wlo) >> PAGE_SHIFT] = (int8_t)mirror_page_state(pe, &probe, vpage, &walk_lo, &walk_hi);
+	state[(vpage - wlo) >> PAGE_SHIFT] = (int8_t)mirror_page_state(pe, &probe, vpage, &wm);
 	if (state[(vpage - wlo) >> PAGE_SHIFT] == 1) {
 		while (hi != whi && (state[(hi - wlo) >> PAGE_SHIFT] =
-				     (int8_t)mirror_page_state(pe, &probe, hi, &walk_lo, &walk_hi)) >= 0)
+				     (int8_t)mirror_page_state(pe, &probe, hi, &wm)) >= 0)
 			hi += PAGE_SIZE;
 		while (lo > wlo && (state[(lo - PAGE_SIZE - wlo) >> PAGE_SHIFT] =
-				    (int8_t)mirror_page_state(pe, &probe, lo - PAGE_SIZE, &walk_lo, &walk_hi)) >= 0)
+				    (int8_t)mirror_page_state(pe, &probe, lo - PAGE_SIZE, &wm)) >= 0)
 			lo -= PAGE_SIZE;
 	}
 	MirrorRegion *r = mirror_add(pe, lo, ppage - (vpage - lo), hi - lo, prot);
@@ -743,21 +757,12 @@ static void mirror_recheck(Pe *q, uint64_t va, uint64_t size)
 		if (r->va > last || va > rlast)
 			continue;
 		uint64_t a = va > r->va ? va : r->va, b = last < rlast ? last : rlast;
-		uint64_t walk_lo = 0, walk_hi = 0;
-		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
-			if (mirror_backed(r, p) || p - walk_lo < walk_hi - walk_lo)
-				continue;
-			WalkResult w;
-			if (!mirror_walkable(q, r, p, &w)) {
+		WalkMemo wm = { 0 };
+		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE)
+			if (!mirror_backed(r, p) && !memo_walkable(q, r, p, &wm)) {
 				mirror_remove(q, i);
 				break;
 			}
-			walk_lo = walk_hi = 0;
-			if (w.level < 3 && !(w.leaf.desc & DESC_CONT)) {
-				walk_lo = w.leaf.va;
-				walk_hi = w.leaf.va + (1ull << w.leaf.size_log2);
-			}
-		}
 	}
 }
 
@@ -775,6 +780,83 @@ static void mirror_desc_changed(Machine *m, uint64_t pa)
 			if (m->pe[k].nmr && (m->pe[k].regs.sctlr & SCTLR_M))
 				mirror_recheck(&m->pe[k], va, size);
 	}
+}
+
+/*
+ * A leaf entry left the PE's TLB. Its backed pages in regions are looked at
+ * again: still backed by another entry, walkable (the page stays mapped and
+ * the next access fills the TLB again), or neither (the region goes).
+ */
+static void mirror_entry_removed(Pe *pe, const TlbEntry *e)
+{
+	uint64_t lo = e->va, last = e->va + (1ull << e->size_log2) - 1;
+
+	for (unsigned i = pe->nmr; i-- > 0;) {
+		MirrorRegion *r = &pe->mr[i];
+		uint64_t rlast = r->va + r->size - 1;
+		if (r->va > last || lo > rlast)
+			continue;
+		uint64_t a = lo > r->va ? lo : r->va, b = last < rlast ? last : rlast;
+		WalkMemo wm = { 0 };
+		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
+			if (!mirror_backed(r, p))
+				continue;
+			int st = mirror_page_state(pe, r, p, &wm);
+			if (st < 0) {
+				mirror_remove(pe, i);
+				break;
+			}
+			if (st == 0) {
+				mirror_clear_backed(r, p);
+				pe->mirror_epoch++;      /* the fetch cache must miss there */
+			}
+		}
+	}
+}
+
+/* After a TLBI that removed everything (or a whole ASID): every page's state again. */
+static void mirror_revalidate(Pe *pe)
+{
+	pe->mirror_epoch++;
+	for (unsigned i = pe->nmr; i-- > 0;) {
+		MirrorRegion *r = &pe->mr[i];
+		WalkMemo wm = { 0 };
+		for (uint64_t p = r->va; p - r->va < r->size; p += PAGE_SIZE) {
+			int st = mirror_page_state(pe, r, p, &wm);
+			if (st < 0) {
+				mirror_remove(pe, i);
+				break;
+			}
+			if (st)
+				mirror_set_backed(r, p);
+			else
+				mirror_clear_backed(r, p);
+		}
+	}
+}
+
+/*
+ * The PE's TLB changed (Tlb.on_change). A new leaf entry backs pages or
+ * drops a region (mirror_entry_added); a removed one is looked at again
+ * (mirror_entry_removed). A removed walk-cache entry changes what a walk
+ * returns only if it was stale (its descriptor is no longer the one a walk
+ * reads): then the walkable pages under it are walked again.
+ */
+static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
+{
+	Pe *pe = ctx;
+
+	if (added) {
+		if (e->leaf)
+			mirror_entry_added(pe, e);
+		return;
+	}
+	if (pe->bulk_inval)
+		return;
+	if (e->leaf)
+		mirror_entry_removed(pe, e);
+	else if (walk_read(&(WalkCtx){ pe->m, pe, true }, e->desc_pa, e->level) != e->desc)
+		mirror_recheck(pe, e->va, 1ull << e->size_log2);
 }
 
 /* --- hooks ------------------------------------------------------------------- */
@@ -960,7 +1042,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		m->cfg.mirror_window = MIRROR_WINDOW_MAX;
 	if (m->cfg.mirror_window > MIRROR_WINDOW_MAX || m->cfg.mirror_window < PAGE_SIZE ||
 	    (m->cfg.mirror_window & (m->cfg.mirror_window - 1))) {
-		snprintf(err, errlen, "mirror window must be a power of two from 4 KiB to 2 MiB");
+		snprintf(err, errlen, "mirror window must be a power of two from 4 KiB to 256 MiB");
 		free(m);
 		return NULL;
 	}
@@ -1027,7 +1109,10 @@ void machine_free(Machine *m)
 		if (pe->uc)
 			uc_close(pe->uc);
 		tlb_fini(&pe->tlb);
+		for (unsigned j = 0; j < pe->nmr; j++)
+			free(pe->mr[j].backed);
 		free(pe->mr);
+		free(pe->scan);
 		free(pe->ps);
 		free(pe->pt);
 	}
@@ -1245,10 +1330,13 @@ static void tlbi_complete_on(Machine *m, Pe *target, const PendingTlbi *p)
 {
 	TlbEntry removed[64];
 
-	/* Drop the whole mirror first, not region by region for each of maybe millions of entries. */
-	if (p->op.kind == TLBI_VMALL || p->op.kind == TLBI_ASID)
-		mirror_flush(target);
+	/* VMALL and ASID may remove millions of entries: look at the mirror once, afterwards. */
+	target->bulk_inval = p->op.kind == TLBI_VMALL || p->op.kind == TLBI_ASID;
 	size_t n = tlb_invalidate(&target->tlb, &p->op, m->cfg.ttl_strict, removed, 64);
+	if (target->bulk_inval) {
+		target->bulk_inval = false;
+		mirror_revalidate(target);
+	}
 
 	if (m->ev_fn)
 		for (size_t i = 0; i < n && i < 64; i++)

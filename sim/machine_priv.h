@@ -6,7 +6,8 @@
 #include <unicorn/unicorn.h>
 #include "bbmsim/machine.h"
 
-#define MIRROR_WINDOW_MAX (1ull << 21)
+#define MIRROR_WINDOW_MAX (1ull << 28)
+#define MIRROR_RECENT 4
 
 /*
  * One Unicorn region mirroring a run of VA pages onto physical memory with
@@ -20,7 +21,7 @@ typedef struct MirrorRegion {
 	uint64_t va, pa, size;
 	uint64_t stamp;          /* for FIFO eviction */
 	uint32_t prot;
-	uint64_t backed[MIRROR_WINDOW_MAX / PAGE_SIZE / 64];   /* one bit per page */
+	uint64_t *backed;        /* one bit per page */
 } MirrorRegion;
 
 /* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
@@ -62,8 +63,10 @@ typedef struct Pe {
 	unsigned nmr, mr_peak;
 	uint64_t mr_stamp;
 	uint64_t mirror_epoch;       /* bumped when a region goes away */
-	unsigned last_mr;            /* hook fast path */
+	unsigned recent_mr[MIRROR_RECENT];   /* hook fast path: regions used last (indices may be stale) */
 	uint64_t mirror_win;         /* current window, PAGE_SIZE..cfg.mirror_window */
+	int8_t *scan;                /* scratch: one state per page of a window */
+	bool bulk_inval;             /* a VMALL/ASID TLBI runs: one pass afterwards, not one per entry */
 	uint64_t mirror_last_lo, mirror_last_hi;   /* the last region made */
 	bool unmap_after_step;       /* an uncached (nT) translation was mirrored */
 	uint64_t temp_va, temp_size;

@@ -70,7 +70,7 @@ typedef struct MachineConfig {
 	uint64_t max_insns;        /* 0 = 10 million */
 	uint64_t midr;             /* default MIDR_EL1 */
 	unsigned mirror_regions;   /* per-PE Unicorn region budget; 0 = 128 */
-	uint64_t mirror_window;    /* largest Unicorn region, a power of two 4 KiB..2 MiB; 0 = 2 MiB */
+	uint64_t mirror_window;    /* largest Unicorn region, a power of two 4 KiB..256 MiB; 0 = 256 MiB */
 	unsigned tlb_prefetch;     /* a walk to a page also caches its aligned group of N pages; 0/1 = off */
 	/*
 	 * Test-only mutation (never set it elsewhere): a broadcast TLBI
