@@ -924,12 +924,44 @@ static bool mirror_fill_on_access(Pe *pe, uint64_t va, AccessType a)
 	return false;
 }
 
+/*
+ * BBMSIM_CHECK_MIRROR (tests): before the access, check the mirror against
+ * the model without changing it. A backed page has exactly one TLB entry
+ * and maps its PA; an unbacked page has none and a walk gives its PA.
+ */
+static void mirror_self_check(Pe *pe, const MirrorRegion *r, uint64_t va)
+{
+	TlbEntry *hits[2];
+	size_t n = tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0);
+	uint64_t want = r->pa + (va - r->va);
+	bool ok;
+
+	if (!(pe->regs.sctlr & SCTLR_M) || n > 1 ||
+	    (pe->unmap_after_step && va - pe->temp_va < pe->temp_size))
+		return;     /* flat, multi-hit or nT pages: mirrored for one translation, always backed */
+	if (n == 1) {
+		ok = mirror_backed(r, va) && hits[0]->pa + (va - hits[0]->va) == want &&
+		     entry_prot(pe, hits[0]) == r->prot;
+	} else {
+		WalkResult w;
+		ok = !mirror_backed(r, va) && mirror_walkable(pe, r, va, &w);
+	}
+	if (!ok) {
+		fprintf(stderr, "bbmsim: BBMSIM_CHECK_MIRROR: PE%d VA 0x%llx: the mirror maps PA 0x%llx (%s), "
+			"the model disagrees\n", pe->id, (unsigned long long)va, (unsigned long long)want,
+			mirror_backed(r, va) ? "backed" : "walkable");
+		abort();
+	}
+}
+
 /* The PA of an access inside the mirror, backing its pages first; ~0 outside. */
 static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 {
 	int i = mirror_find(pe, va);
 	if (i < 0)
 		return ~0ull;
+	if (pe->m->check_mirror)
+		mirror_self_check(pe, &pe->mr[i], va);
 	if (!mirror_backed(&pe->mr[i], va) && !mirror_fill_on_access(pe, va, a))
 		return ~0ull;
 	uint64_t last = va + (uint64_t)(size > 0 ? size - 1 : 0);
@@ -1030,6 +1062,8 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 	}
 	m = calloc(1, sizeof(*m));
 	m->cfg = *cfg;
+	/* A test aid (docs/design.md, "The mirror"): abort when the mirror and the model disagree. */
+	m->check_mirror = getenv("BBMSIM_CHECK_MIRROR") != NULL;
 	if (!m->cfg.max_insns)
 		m->cfg.max_insns = DEFAULT_MAX_INSNS;
 	if (!m->cfg.quantum)
@@ -1696,6 +1730,15 @@ static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn)
 		/* An uncached (nT) translation must not be reused. */
 		pe->fc_epoch = pe->unmap_after_step ? ~0ull : pe->mirror_epoch;
 	}
+	if (m->check_mirror) {
+		int i = mirror_find(pe, pc);
+		if (i < 0 || m->phys + pe->mr[i].pa + (page - pe->mr[i].va) != pe->fc_host) {
+			fprintf(stderr, "bbmsim: BBMSIM_CHECK_MIRROR: PE%d fetch at 0x%llx: the fetch cache "
+				"disagrees with the mirror\n", pe->id, (unsigned long long)pc);
+			abort();
+		}
+		mirror_self_check(pe, &pe->mr[i], pc);
+	}
 	memcpy(insn, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
 	return true;
 }
@@ -1920,6 +1963,14 @@ unsigned machine_pe_mirror_regions(const Machine *m, unsigned i, unsigned *peak)
 uint64_t machine_pe_mirror_maps(const Machine *m, unsigned i)
 {
 	return m->pe[i].mr_stamp;
+}
+
+int machine_pe_mirror_state(Machine *m, unsigned i, uint64_t va)
+{
+	if (i >= m->npes)
+		return -1;
+	int k = mirror_find(&m->pe[i], va);
+	return k < 0 ? -1 : mirror_backed(&m->pe[i].mr[k], va);
 }
 
 size_t machine_faults(const Machine *m, const FaultRecord **out)

@@ -122,6 +122,7 @@ struct Machine {
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */
 	size_t pending_stores;       /* total over PEs */
 	unsigned armed_monitors;
+	bool check_mirror;           /* BBMSIM_CHECK_MIRROR: self-check every mirrored access */
 	EventFn ev_fn;
 	void *ev_ctx;
 	FaultRecord *faults;

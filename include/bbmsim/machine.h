@@ -183,6 +183,12 @@ size_t machine_pe_pending_tlbis(const Machine *m, unsigned i);
 unsigned machine_pe_mirror_regions(const Machine *m, unsigned i, unsigned *peak);
 /* Regions mapped into PE @i's engine since the start (each one a trap that missed the mirror). */
 uint64_t machine_pe_mirror_maps(const Machine *m, unsigned i);
+/*
+ * How PE @i's mirror holds the page of @va: -1 not mapped (an access traps
+ * to the model), 0 mapped and walkable (no TLB entry yet: the first access
+ * fills one), 1 mapped and backed by one TLB entry (docs/design.md).
+ */
+int machine_pe_mirror_state(Machine *m, unsigned i, uint64_t va);
 
 size_t machine_faults(const Machine *m, const FaultRecord **out);
 
