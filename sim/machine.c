@@ -1965,6 +1965,23 @@ uint64_t machine_pe_mirror_maps(const Machine *m, unsigned i)
 	return m->pe[i].mr_stamp;
 }
 
+bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa)
+{
+	if (i >= m->npes)
+		return false;
+	Pe *pe = &m->pe[i];
+	TlbEntry *hits[1];
+	if ((pe->regs.sctlr & SCTLR_M) && tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 1, 0)) {
+		*pa = hits[0]->pa + (va - hits[0]->va);
+		return true;
+	}
+	WalkResult w;
+	walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, true },
+		       m->cfg.tlb.walk_cache ? &pe->tlb : NULL, &w);
+	*pa = w.pa;
+	return !w.fault;
+}
+
 int machine_pe_mirror_state(Machine *m, unsigned i, uint64_t va)
 {
 	if (i >= m->npes)

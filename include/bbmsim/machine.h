@@ -189,6 +189,12 @@ uint64_t machine_pe_mirror_maps(const Machine *m, unsigned i);
  * fills one), 1 mapped and backed by one TLB entry (docs/design.md).
  */
 int machine_pe_mirror_state(Machine *m, unsigned i, uint64_t va);
+/*
+ * The PA PE @i would use for @va now (its TLB's entry, else a walk), without
+ * changing the TLB or emitting events; false when the walk faults. For tools
+ * and benchmarks; multiple hits give the first entry found.
+ */
+bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa);
 
 size_t machine_faults(const Machine *m, const FaultRecord **out);
 
