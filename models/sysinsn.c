@@ -76,6 +76,42 @@ bool sysinsn_is_load_exclusive(uint32_t insn)
 	return (insn & 0x3fc00000u) == 0x08400000u;
 }
 
+InsnBatch sysinsn_batch_class(uint32_t w)
+{
+	unsigned op0 = (w >> 25) & 0xf;     /* the A64 top-level encoding group, bits 28:25 */
+
+	if ((op0 & 0xe) == 0x8 || (op0 & 0x7) == 0x5 || (op0 & 0x7) == 0x7)
+		return INSN_BATCH_PLAIN;    /* data processing: immediate, register, SIMD and FP */
+	if ((op0 & 0xe) == 0xa) {
+		if ((w & 0x7c000000u) == 0x14000000u ||      /* B, BL */
+		    (w & 0xff000010u) == 0x54000000u ||      /* B.cond */
+		    (w & 0x7c000000u) == 0x34000000u ||      /* CBZ, CBNZ, TBZ, TBNZ */
+		    (w & 0xffdffc1fu) == 0xd61f0000u ||      /* BR, BLR */
+		    (w & 0xfffffc1fu) == 0xd65f0000u)        /* RET */
+			return INSN_BATCH_BRANCH;
+		return INSN_BATCH_STOP;     /* system, barriers, hints, exceptions, ERET */
+	}
+	if ((op0 & 0x5) != 0x4)
+		return INSN_BATCH_STOP;     /* SVE, SME, reserved */
+	/* Loads and stores. */
+	if ((w & 0x3b000000u) == 0x18000000u)
+		return INSN_BATCH_LOAD;     /* LDR (literal), LDRSW (literal), PRFM (literal) */
+	if ((w & 0x3a000000u) == 0x28000000u)
+		return (w >> 22) & 1 ? INSN_BATCH_LOAD : INSN_BATCH_STORE;   /* pairs: L */
+	if ((w & 0x3a000000u) == 0x38000000u) {
+		/*
+		 * Register forms. Bit 24 set: unsigned offset. Bit 24 clear and
+		 * bit 21 set: only the register offset (bits 11:10 = 10), not the
+		 * atomics (00) or the PAC loads.
+		 */
+		if (!((w >> 24) & 1) && ((w >> 21) & 1) && ((w >> 10) & 3) != 2)
+			return INSN_BATCH_STOP;
+		unsigned v = (w >> 26) & 1, opc = (w >> 22) & 3;
+		return (v ? (opc & 1) : opc != 0) ? INSN_BATCH_LOAD : INSN_BATCH_STORE;
+	}
+	return INSN_BATCH_STOP;             /* exclusives, ordered, SIMD structures, tags, ... */
+}
+
 bool sysinsn_name(uint32_t insn, char *buf, unsigned len)
 {
 	static const char *const opt[16] = { "#0", "oshld", "oshst", "osh", "#4", "nshld", "nshst", "nsh",

@@ -861,6 +861,54 @@ static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
 
 /* --- hooks ------------------------------------------------------------------- */
 
+static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn);
+static void pe_error(Pe *pe, const char *why);
+
+/*
+ * Emit what stepping would have emitted before instructions
+ * [batch_emitted, upto) of the batch: for each, the fetch translation when
+ * the fetch cache was dropped (a hook evicted or removed the code page's
+ * region: stepping would translate the fetch again, with its events, and
+ * mirror the page again), then its EV_INSN, at its tick.
+ */
+static void batch_emit(Pe *pe, uint64_t upto)
+{
+	Machine *m = pe->m;
+
+	for (; pe->batch_emitted < upto; pe->batch_emitted++) {
+		uint64_t ipc = pe->batch_pc + 4ull * pe->batch_emitted;
+		uint32_t insn;
+		m->tick = pe->batch_t0 + pe->batch_emitted;
+		if (pe->fc_epoch != pe->mirror_epoch && !pe_fetch(pe, ipc, &insn)) {
+			pe_error(pe, "internal error: a batched instruction's fetch faulted (please report)");
+			uc_emu_stop(pe->uc);
+			return;
+		}
+		if (m->ev_fn) {
+			memcpy(&insn, pe->fc_host + (ipc & (PAGE_SIZE - 1)), 4);
+			EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = ipc, .insn = insn);
+		}
+	}
+}
+
+/*
+ * Inside a batch the hooks run for instruction j of the run (from the PC,
+ * which Unicorn keeps exact for hooks): emit up to j and set the tick to
+ * j's, so that every event carries what stepping one instruction at a time
+ * would have given it.
+ */
+static void batch_sync(Pe *pe)
+{
+	uint64_t pc = 0;
+
+	uc_reg_read(pe->uc, UC_ARM64_REG_PC, &pc);
+	uint64_t j = (pc - pe->batch_pc) >> 2;
+	if (pc < pe->batch_pc || j >= pe->batch_n)
+		return;     /* a look-ahead fetch past the run */
+	batch_emit(pe, j + 1);
+	pe->m->tick = pe->batch_t0 + j;
+}
+
 static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			  int64_t value, void *user)
 {
@@ -873,6 +921,8 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	case UC_MEM_WRITE_UNMAPPED: case UC_MEM_WRITE_PROT: a = ACCESS_WRITE; break;
 	default: a = ACCESS_FETCH; break;
 	}
+	if (pe->in_batch && a != ACCESS_FETCH)
+		batch_sync(pe);
 	/* An access that straddles pages: translate each page it touches. */
 	uint64_t last = addr + (uint64_t)(size > 0 ? size - 1 : 0);
 	if (type == UC_MEM_FETCH_PROT)
@@ -901,8 +951,6 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 		return false;
 	return true;
 }
-
-static void pe_error(Pe *pe, const char *why);
 
 /*
  * The first access to a walkable page of a region: the TLB misses and the
@@ -982,8 +1030,11 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	Pe *pe = user;
 	Machine *m = pe->m;
 	AccessType a = type == UC_MEM_READ ? ACCESS_READ : ACCESS_WRITE;
-	uint64_t pa = hook_pa(pe, addr, size, a);
 	(void)uc;
+
+	if (pe->in_batch)
+		batch_sync(pe);
+	uint64_t pa = hook_pa(pe, addr, size, a);
 
 	if (pe->state == PE_ERROR)
 		return;
@@ -1792,6 +1843,104 @@ done:
 	m->tick++;
 }
 
+/*
+ * Quantum > 1: run the straight line at the PC (register-only instructions
+ * and plain loads, ending at the first branch; sysinsn_batch_class) in one
+ * Unicorn call, at most @budget instructions, all in the page the fetch
+ * cache holds. Stores, system instructions and anything else the model
+ * executes or must see one at a time are stepped by pe_step. Events and
+ * ticks are those of single steps (batch_sync); a fault or an exception
+ * Unicorn raises inside the run leaves the PC at its instruction, which is
+ * handled as pe_step would. Returns the instructions consumed, 0 when no
+ * batch of two or more was possible (nothing was done).
+ */
+static uint64_t pe_batch(Pe *pe, uint64_t budget)
+{
+	Machine *m = pe->m;
+	uint64_t pc = pe_pc(pe), page = pc & ~(PAGE_SIZE - 1);
+	unsigned n = 0;
+
+	if (m->cfg.no_batch || (pc & 3) || pe->fc_va != page || pe->fc_epoch != pe->mirror_epoch ||
+	    !pe->fc_host || (pe->level == BBM_L1 && m->cfg.knobs.nt != BBM_NT_FAULT))
+		return 0;     /* an nT translation lasts one step: keep them apart */
+	uint64_t room = (PAGE_SIZE - (pc & (PAGE_SIZE - 1))) >> 2;
+	if (budget > room)
+		budget = room;
+	if (budget > 256)
+		budget = 256;
+	uint32_t word[256];
+	while (n < budget) {
+		uint32_t w;
+		memcpy(&w, pe->fc_host + (pc & (PAGE_SIZE - 1)) + 4ull * n, 4);
+		word[n] = w;
+		InsnBatch c = sysinsn_batch_class(w);
+		if (c == INSN_BATCH_STOP)
+			break;
+		n++;
+		if (c == INSN_BATCH_BRANCH || c == INSN_BATCH_STORE)
+			break;
+	}
+	if (n < 2)
+		return 0;
+	pe->step_fault = false;
+	pe->step_intr = false;
+	pe->step_ldx = false;
+	pe->nst = 0;
+	pe->in_batch = true;
+	pe->batch_pc = pc;
+	pe->batch_t0 = m->tick;
+	pe->batch_n = n;
+	pe->batch_emitted = 0;
+	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, n);
+	uint64_t used = n, fpc = pe_pc(pe);
+	bool stopped = pe->step_fault || pe->step_intr;
+	if (stopped) {
+		/* The faulting instruction is consumed, as by pe_step. */
+		used = (fpc - pc) / 4 + 1;
+	} else if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
+		/* A hook unmapped the code page: the rest is stepped (and fetched) again. */
+		if (fpc >= pc && fpc < pc + 4ull * n)
+			used = (fpc - pc) / 4;
+	} else if (e != UC_ERR_OK && pe->state == PE_RUNNING) {
+		pe_error(pe, uc_strerror(e));
+	}
+	if (stopped && (fpc < pc || used > n)) {
+		pe_error(pe, "internal error: a batch stopped outside its instructions (please report)");
+		stopped = false;
+		pe->step_fault = pe->step_intr = false;
+		used = n;
+	}
+	/* The EV_INSN of the instructions no hook saw (the last one is the faulting one, if any). */
+	batch_emit(pe, used);
+	pe->in_batch = false;
+	if (!used) {
+		m->tick = pe->batch_t0;
+		return 0;
+	}
+	uint64_t last = pc + 4 * (used - 1);
+	m->tick = pe->batch_t0 + used - 1;
+	if (pe->nst) {
+		/* Only the last instruction can store: commit as pe_step would. */
+		pe_commit_table_stores(pe, last, word[used - 1]);
+	}
+	if (pe->step_fault) {
+		pe_take_abort(pe, last);
+	} else if (pe->step_intr) {
+		const char *what = pe->intr_no == 1 ? "undefined" : pe->intr_no == 4 ? "data-abort" : "exception";
+		FaultRecord r = { .kind = FAULT_NONE, .what = what };
+		uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
+		pe_take_exception(pe, last, last, esr, 0, &r);
+	}
+	if (pe->unmap_after_step) {
+		pe->unmap_after_step = false;
+		mirror_invalidate(pe, pe->temp_va, pe->temp_size);
+	}
+	pe->insns += used;
+	m->batched += used;
+	m->tick = pe->batch_t0 + used;
+	return used;
+}
+
 static bool pe_runnable(const Pe *pe)
 {
 	return pe->state == PE_RUNNING;
@@ -1849,8 +1998,15 @@ RunEnd machine_run(Machine *m)
 			pe = &m->pe[cur++ % m->npes];
 			break;
 		}
-		for (uint64_t i = 0; i < count && pe_runnable(pe) && m->tick < m->cfg.max_insns; i++)
-			pe_step(pe);
+		while (count && pe_runnable(pe) && m->tick < m->cfg.max_insns) {
+			uint64_t budget = m->cfg.max_insns - m->tick < count ? m->cfg.max_insns - m->tick : count;
+			uint64_t done = budget > 1 ? pe_batch(pe, budget) : 0;
+			if (!done) {
+				pe_step(pe);
+				done = 1;
+			}
+			count -= done < count ? done : count;
+		}
 	}
 }
 
@@ -1923,6 +2079,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 	for (size_t i = 0; i < m->ntreg_bucket; i++)
 		m->treg_bucket[i] = -1;
 	m->tick = 0;
+	m->batched = 0;
 	m->rng = m->cfg.seed ? m->cfg.seed : 1;
 	m->nrunning = m->nalive = 0;
 	m->pending_stores = 0;
@@ -1934,6 +2091,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 /* --- accessors ----------------------------------------------------------------------- */
 
 uint64_t machine_tick(const Machine *m) { return m->tick; }
+uint64_t machine_batched_insns(const Machine *m) { return m->batched; }
 unsigned machine_npes(const Machine *m) { return m->npes; }
 PeState machine_pe_state(const Machine *m, unsigned i) { return m->pe[i].state; }
 uint64_t machine_pe_insns(const Machine *m, unsigned i) { return m->pe[i].insns; }

@@ -75,6 +75,11 @@ typedef struct Pe {
 	uint64_t fc_va, fc_epoch;
 	uint8_t *fc_host;
 
+	/* A batch (quantum > 1): several instructions in one Unicorn call (pe_batch). */
+	bool in_batch;
+	uint64_t batch_pc, batch_t0;
+	unsigned batch_n, batch_emitted;
+
 	/* Per-step state. */
 	StepStore st[STEP_STORES_MAX];
 	unsigned nst;
@@ -118,6 +123,7 @@ struct Machine {
 	Pe pe[MACHINE_MAX_PES];
 	unsigned npes;
 	uint64_t tick;
+	uint64_t batched;            /* instructions run inside batches */
 	uint64_t rng;
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */
 	size_t pending_stores;       /* total over PEs */

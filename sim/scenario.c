@@ -2014,6 +2014,10 @@ Machine *scenario_build(const Scenario *s, BbmLevel level, const ScenarioOverrid
 		c.seed = ov->seed;
 	if (ov && ov->has_max_insns)
 		c.max_insns = ov->max_insns;
+	if (ov && ov->has_quantum)
+		c.quantum = ov->quantum;
+	if (ov && ov->no_batch)
+		c.no_batch = true;
 	Machine *m = machine_new(&c, e, sizeof(e));
 	if (!m) {
 		snprintf(err, errlen, "%s:%d:%d: %s", s->path, s->machine_at.line, s->machine_at.col, e);

@@ -73,6 +73,12 @@ typedef struct MachineConfig {
 	uint64_t mirror_window;    /* largest Unicorn region, a power of two 4 KiB..256 MiB; 0 = 256 MiB */
 	unsigned tlb_prefetch;     /* a walk to a page also caches its aligned group of N pages; 0/1 = off */
 	/*
+	 * With quantum > 1, runs of register-only instructions and plain loads
+	 * (up to a branch) execute in one Unicorn call; events and ticks are
+	 * exactly those of stepping them one by one. Tests set this to compare.
+	 */
+	bool no_batch;
+	/*
 	 * Test-only mutation (never set it elsewhere): a broadcast TLBI
 	 * completes only on the issuing PE, a deliberately broken TLB model
 	 * that the litmus suite must catch (tests/test_litmus.c).
@@ -169,6 +175,8 @@ bool machine_step(Machine *m, unsigned i);
 bool machine_reset(Machine *m, const MachineConfig *cfg);
 
 uint64_t machine_tick(const Machine *m);
+/* Instructions run inside batches (quantum > 1, MachineConfig.no_batch). */
+uint64_t machine_batched_insns(const Machine *m);
 unsigned machine_npes(const Machine *m);
 PeState machine_pe_state(const Machine *m, unsigned i);
 uint64_t machine_pe_insns(const Machine *m, unsigned i);

@@ -28,6 +28,9 @@ typedef struct ScenarioOverrides {
 	uint64_t seed;
 	bool has_max_insns;
 	uint64_t max_insns;
+	bool has_quantum;
+	unsigned quantum;          /* schedule.quantum (round-robin and random schedules) */
+	bool no_batch;             /* tests: step quantum > 1 one instruction at a time */
 } ScenarioOverrides;
 
 /* The outcome of one expectation. */

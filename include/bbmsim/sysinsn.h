@@ -46,6 +46,25 @@ bool sysinsn_decode(uint32_t insn, SysInsn *out);
 /* LDXR, LDAXR, LDXP, LDAXP (any size): arms the exclusive monitor. */
 bool sysinsn_is_load_exclusive(uint32_t insn);
 
+/*
+ * How an instruction may be run inside a batch (several instructions of one
+ * PE in one Unicorn call, schedule quantum > 1): PLAIN touches only
+ * registers; LOAD is a plain load (no exclusive, no store); BRANCH and
+ * STORE (a plain store: its table stores are committed after it) may only
+ * end a batch; STOP must be stepped alone (exclusives, atomics, SIMD
+ * structure loads and stores, system and exception-generating
+ * instructions, everything not recognised).
+ */
+typedef enum InsnBatch {
+	INSN_BATCH_STOP,
+	INSN_BATCH_PLAIN,
+	INSN_BATCH_LOAD,
+	INSN_BATCH_BRANCH,
+	INSN_BATCH_STORE,
+} InsnBatch;
+
+InsnBatch sysinsn_batch_class(uint32_t insn);
+
 /* bbmsim's own name for TLBI/DSB/DMB/ISB/hints ("dsb ish", "tlbi vae1is, x1"). */
 bool sysinsn_name(uint32_t insn, char *buf, unsigned len);
 

@@ -173,10 +173,70 @@ static void test_name(void)
 	CHECK(strcmp(small, "tlbi ") == 0);
 }
 
+/* Encodings from GNU as (aarch64-linux-gnu-as -march=armv8.4-a). */
+static void test_batch_class(void)
+{
+	static const struct {
+		uint32_t insn;
+		const char *text;
+		InsnBatch want;
+	} cases[] = {
+		{ 0x91000420, "add x0, x1, #1", INSN_BATCH_PLAIN },
+		{ 0x8a030084, "and x4, x4, x3", INSN_BATCH_PLAIN },
+		{ 0x9b031041, "madd x1, x2, x3, x4", INSN_BATCH_PLAIN },
+		{ 0x1e622820, "fadd d0, d1, d2", INSN_BATCH_PLAIN },
+		{ 0x90000000, "adrp x0, 0", INSN_BATCH_PLAIN },
+		{ 0xf9400020, "ldr x0, [x1]", INSN_BATCH_LOAD },
+		{ 0xf8646820, "ldr x0, [x1, x4]", INSN_BATCH_LOAD },
+		{ 0xb85fc020, "ldur w0, [x1, #-4]", INSN_BATCH_LOAD },
+		{ 0xf8408420, "ldr x0, [x1], #8", INSN_BATCH_LOAD },
+		{ 0x3dc00020, "ldr q0, [x1]", INSN_BATCH_LOAD },
+		{ 0xb9800020, "ldrsw x0, [x1]", INSN_BATCH_LOAD },
+		{ 0xa9400440, "ldp x0, x1, [x2]", INSN_BATCH_LOAD },
+		{ 0x58000020, "ldr x0, <literal>", INSN_BATCH_LOAD },
+		{ 0xf8400820, "ldtr x0, [x1]", INSN_BATCH_LOAD },
+		{ 0xf9800000, "prfm pldl1keep, [x0]", INSN_BATCH_LOAD },
+		{ 0xf9000020, "str x0, [x1]", INSN_BATCH_STORE },
+		{ 0xf80084a7, "str x7, [x5], #8", INSN_BATCH_STORE },
+		{ 0xf81f8020, "stur x0, [x1, #-8]", INSN_BATCH_STORE },
+		{ 0xa9bf07e0, "stp x0, x1, [sp, #-16]!", INSN_BATCH_STORE },
+		{ 0x3d800020, "str q0, [x1]", INSN_BATCH_STORE },
+		{ 0xc85f7c20, "ldxr x0, [x1]", INSN_BATCH_STOP },
+		{ 0xc8027c20, "stxr w2, x0, [x1]", INSN_BATCH_STOP },
+		{ 0xc8dffc20, "ldar x0, [x1]", INSN_BATCH_STOP },
+		{ 0xf8200041, "ldadd x0, x1, [x2]", INSN_BATCH_STOP },
+		{ 0xf8208041, "swp x0, x1, [x2]", INSN_BATCH_STOP },
+		{ 0xc8a07c41, "cas x0, x1, [x2]", INSN_BATCH_STOP },
+		{ 0x4c407000, "ld1 {v0.16b}, [x0]", INSN_BATCH_STOP },
+		{ 0x17fffff4, "b", INSN_BATCH_BRANCH },
+		{ 0x97fffff3, "bl", INSN_BATCH_BRANCH },
+		{ 0x54fffe41, "b.ne", INSN_BATCH_BRANCH },
+		{ 0xb4fffe20, "cbz x0", INSN_BATCH_BRANCH },
+		{ 0x371ffe00, "tbnz w0, #3", INSN_BATCH_BRANCH },
+		{ 0xd61f0020, "br x1", INSN_BATCH_BRANCH },
+		{ 0xd63f0020, "blr x1", INSN_BATCH_BRANCH },
+		{ 0xd65f03c0, "ret", INSN_BATCH_BRANCH },
+		{ 0xd69f03e0, "eret", INSN_BATCH_STOP },
+		{ 0xd5033b9f, "dsb ish", INSN_BATCH_STOP },
+		{ 0xd5088320, "tlbi vae1is, x0", INSN_BATCH_STOP },
+		{ 0xd5182000, "msr ttbr0_el1, x0", INSN_BATCH_STOP },
+		{ 0xd4000001, "svc #0", INSN_BATCH_STOP },
+		{ 0xd4400000, "hlt #0", INSN_BATCH_STOP },
+		{ 0xd503201f, "nop", INSN_BATCH_STOP },
+		{ 0xd503205f, "wfe", INSN_BATCH_STOP },
+		{ 0x00000000, "udf #0", INSN_BATCH_STOP },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_CASE("%s (0x%08x)", cases[i].text, (unsigned)cases[i].insn);
+		CHECK_EQ_U64(sysinsn_batch_class(cases[i].insn), cases[i].want);
+	}
+}
+
 int main(void)
 {
 	test_decode();
 	test_exclusive();
 	test_name();
+	test_batch_class();
 	return check_report("test_sysinsn");
 }
