@@ -2092,6 +2092,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 
 uint64_t machine_tick(const Machine *m) { return m->tick; }
 uint64_t machine_batched_insns(const Machine *m) { return m->batched; }
+unsigned machine_quantum(const Machine *m) { return m->cfg.quantum; }
 unsigned machine_npes(const Machine *m) { return m->npes; }
 PeState machine_pe_state(const Machine *m, unsigned i) { return m->pe[i].state; }
 uint64_t machine_pe_insns(const Machine *m, unsigned i) { return m->pe[i].insns; }

@@ -52,6 +52,15 @@ check two-files 2 "$B" run "$ex" "$ex"
 check run-example 0 "$B" run "$ex" --bbm 0
 expect_text run-example "$T/out" "expectations: 5 of 5 met"
 
+# --quantum: a bad value is refused; a good one is reported (text and JSON).
+check bad-quantum 2 "$B" run "$ex" --quantum 0
+expect_text bad-quantum "$T/err" "--quantum must be 1..1000000, not 0"
+check quantum 0 "$B" run "$ex" --bbm 2 --quantum 16
+expect_text quantum "$T/out" "(quantum 16: interleavings finer than that not explored)"
+check quantum-json 0 "$B" compare "$ex" --quantum 8 --json
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert all(l["run"]["quantum"] == 8 for l in d["levels"])' "$T/out" \
+	|| { echo "FAIL quantum-json: run.quantum is not 8"; fails=$((fails + 1)); }
+
 # A wrong expectation fails run and test with exit 1 and names the expectation.
 bad=$S/tests/expect-fail/wrong-expectation.yaml
 check wrong-run 1 "$B" run "$bad" --bbm 0

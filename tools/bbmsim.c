@@ -84,7 +84,8 @@ static const char *usage_main =
 	"Exit status: 0 success, 1 an expectation failed, 2 bad input.\n";
 
 static const char *usage_run =
-	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--json] [-v]\n"
+	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--quantum N]\n"
+	"                  [--json] [-v]\n"
 	"\n"
 	"Run SCENARIO (a YAML file, docs/scenario-format.md) at each BBM level it lists,\n"
 	"or only at LEVEL, and print per level: each PE's final state and instruction\n"
@@ -97,6 +98,9 @@ static const char *usage_run =
 	"                   only the 'all' expectations apply)\n"
 	"  --seed N         seed for the random schedule and random TLB replacement\n"
 	"  --max-insns N    instruction limit (all PEs together)\n"
+	"  --quantum N      instructions per PE turn (the scenario's schedule.quantum);\n"
+	"                   faster, but interleavings finer than N are not explored\n"
+	"                   (docs/performance.md)\n"
 	"  --json           a machine-readable report instead (docs/report-format.md)\n"
 	"  -v, --verbose    also list every fault\n"
 	"  --trace FILE     write a trace of every event (compare: one file per level,\n"
@@ -111,7 +115,7 @@ static const char *usage_run =
 
 static const char *usage_compare =
 	"usage: bbmsim compare SCENARIO [--levels L,L...] [--format table|markdown|json]\n"
-	"                      [--seed N] [--max-insns N]\n"
+	"                      [--seed N] [--max-insns N] [--quantum N]\n"
 	"\n"
 	"Run SCENARIO once per BBM level (same seed; default: the levels the scenario\n"
 	"lists) and print one column per level: faults and conflict aborts taken, stale\n"
@@ -122,7 +126,7 @@ static const char *usage_compare =
 	"  --levels L,...            levels to run, from 0, 1, 2, 2-noabort\n"
 	"  --format F                table (default), markdown, or json (the run --json report)\n"
 	"  --json                    the same as --format json\n"
-	"  --seed N, --max-insns N   as for run\n"
+	"  --seed N, --max-insns N, --quantum N   as for run\n"
 	"  --trace FILE ...          as for run, one file per level\n"
 	"\n"
 	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input.\n";
@@ -219,6 +223,13 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 		} else if (!strcmp(a, "--seed") && strcmp(o->cmd, "test") != 0) {
 			o->ov.has_seed = true;
 			o->ov.seed = parse_u64(a, next);
+			i++;
+		} else if (!strcmp(a, "--quantum") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
+			uint64_t q = parse_u64(a, next);
+			if (q < 1 || q > 1000000)
+				die2("--quantum must be 1..1000000, not %" PRIu64, q);
+			o->ov.has_quantum = true;
+			o->ov.quantum = (unsigned)q;
 			i++;
 		} else if (!strcmp(a, "--max-insns") && strcmp(o->cmd, "test") != 0) {
 			o->ov.has_max_insns = true;
@@ -426,7 +437,10 @@ static void print_level(FILE *o, const Scenario *s, LevelRun *r, bool verbose)
 
 	fprintf(o, "== %s at BBM level %s ==\n", scenario_name(s), bbm_level_name(r->level));
 	fprintf(o, "  knobs: %s\n", r->knobs);
-	fprintf(o, "  run: %s after %" PRIu64 " ticks\n", run_end_name(r->end), machine_tick(r->m));
+	fprintf(o, "  run: %s after %" PRIu64 " ticks", run_end_name(r->end), machine_tick(r->m));
+	if (machine_quantum(r->m) > 1)
+		fprintf(o, " (quantum %u: interleavings finer than that not explored)", machine_quantum(r->m));
+	fprintf(o, "\n");
 	for (unsigned i = 0; i < n; i++) {
 		fprintf(o, "  PE%u: %-8s level %-9s insns %-8" PRIu64 " pc 0x%" PRIx64, i,
 			pe_state_name(machine_pe_state(r->m, i)), bbm_level_name(machine_pe_level(r->m, i)),
@@ -493,8 +507,8 @@ static void json_level(FILE *o, LevelRun *r)
 	json_str(o, bbm_level_name(r->level));
 	fprintf(o, ",\"knobs\":");
 	json_str(o, r->knobs);
-	fprintf(o, ",\"run\":{\"end\":\"%s\",\"ticks\":%" PRIu64 "},\"pes\":[", run_end_name(r->end),
-		machine_tick(r->m));
+	fprintf(o, ",\"run\":{\"end\":\"%s\",\"ticks\":%" PRIu64 ",\"quantum\":%u},\"pes\":[",
+		run_end_name(r->end), machine_tick(r->m), machine_quantum(r->m));
 	for (unsigned i = 0; i < n; i++)
 		fprintf(o, "%s{\"pe\":%u,\"state\":\"%s\",\"level\":\"%s\",\"insns\":%" PRIu64 ",\"pc\":%" PRIu64 "}",
 			i ? "," : "", i, pe_state_name(machine_pe_state(r->m, i)),

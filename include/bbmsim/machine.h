@@ -177,6 +177,8 @@ bool machine_reset(Machine *m, const MachineConfig *cfg);
 uint64_t machine_tick(const Machine *m);
 /* Instructions run inside batches (quantum > 1, MachineConfig.no_batch). */
 uint64_t machine_batched_insns(const Machine *m);
+/* The schedule quantum in force (1: one instruction per turn). */
+unsigned machine_quantum(const Machine *m);
 unsigned machine_npes(const Machine *m);
 PeState machine_pe_state(const Machine *m, unsigned i);
 uint64_t machine_pe_insns(const Machine *m, unsigned i);
