@@ -306,6 +306,18 @@ static void mirror_entry_added(Pe *pe, const TlbEntry *e)
 
 	if (!e->global && e->asid != walk_asid(&pe->regs))
 		return;     /* translates nothing under the current ASID */
+	if (e->size_log2 == PAGE_SHIFT) {
+		/* A page lies in one region at most: the hook's look-up finds it. */
+		int i = mirror_find(pe, lo);
+		if (i < 0)
+			return;
+		MirrorRegion *r = &pe->mr[i];
+		if (off == r->pa - r->va && prot == r->prot && !mirror_backed(r, lo))
+			mirror_set_backed(r, lo);
+		else
+			mirror_remove(pe, (unsigned)i);
+		return;
+	}
 	for (unsigned i = pe->nmr; i-- > 0;) {
 		MirrorRegion *r = &pe->mr[i];
 		uint64_t rlast = r->va + r->size - 1;
