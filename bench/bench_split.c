@@ -7,7 +7,10 @@
  * while R reader PEs sweep the map, loading one word per page (each reader
  * its own offset in the page) and storing to a counter of their own. N GiB means N * 512
  * blocks and N * 512 * 513 descriptor writes. Prints wall time, peak RSS,
- * instructions, windows, and the rate.
+ * instructions, windows, and the rate; then the baseline: plain Unicorn
+ * engines (MMU off, the linear map and the code mapped flat) stepping the
+ * same PEs' code from the same registers round-robin with count 1, for the
+ * first BENCH_BASELINE_INSNS instructions (default 20 M), and the ratio.
  *
  * Usage: bench_split [GIB] [READERS] [QUANTUM] [analysis=1|0] [PREFETCH]
  */
@@ -15,8 +18,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unicorn/unicorn.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/asm.h"
 #include "bbmsim/machine.h"
@@ -94,6 +99,52 @@ static void load(Machine *m, const char *src, uint64_t va, uint64_t pa)
 	asm_result_fini(&r);
 }
 
+/* Instructions per second of the plain Unicorn baseline (see the head of the file). */
+static double baseline(const PeInit *p, unsigned npes, unsigned gib, const uint8_t *code, uint64_t insns,
+		       uint64_t *ran)
+{
+	size_t memsz = ((size_t)gib << 30) + (1ull << 30);
+	uint8_t *mem = mmap(NULL, memsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uc_engine *uc[MACHINE_MAX_PES];
+	uint64_t pc[MACHINE_MAX_PES];
+	bool alive[MACHINE_MAX_PES];
+	unsigned nalive = npes;
+
+	memcpy(mem + CODE_PA, code, 0x2000);
+	for (unsigned i = 0; i < npes; i++) {
+		uint64_t pstate = 0x3c5;     /* EL1h */
+		uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &uc[i]);
+		uc_ctl_set_cpu_model(uc[i], UC_CPU_ARM64_MAX);
+		uc_mem_map_ptr(uc[i], KIMAGE, 0x10000, UC_PROT_ALL, mem + CODE_PA);
+		uc_mem_map_ptr(uc[i], LINEAR, (size_t)gib << 30, UC_PROT_ALL, mem);
+		uc_reg_write(uc[i], UC_ARM64_REG_PSTATE, &pstate);
+		for (int r = 0; r < 29; r++)
+			uc_reg_write(uc[i], UC_ARM64_REG_X0 + r, &p[i].x[r]);
+		pc[i] = p[i].pc;
+		alive[i] = true;
+	}
+	uint64_t n = 0;
+	double t0 = now();
+	while (n < insns && nalive)
+		for (unsigned i = 0; i < npes && n < insns; i++) {
+			if (!alive[i])
+				continue;
+			if (uc_emu_start(uc[i], pc[i], 0, 0, 1) != UC_ERR_OK) {
+				alive[i] = false;
+				nalive--;
+				continue;
+			}
+			uc_reg_read(uc[i], UC_ARM64_REG_PC, &pc[i]);
+			n++;
+		}
+	double t = now() - t0;
+	for (unsigned i = 0; i < npes; i++)
+		uc_close(uc[i]);
+	munmap(mem, memsz);
+	*ran = n;
+	return (double)n / t;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned gib = argc > 1 ? (unsigned)atoi(argv[1]) : 16;
@@ -144,6 +195,7 @@ int main(int argc, char **argv)
 	load(m, reader, KIMAGE + 0x1000, CODE_PA + 0x1000);
 	uint64_t flag = LINEAR + 0x100000;     /* in the first block */
 	AnalysisPe ap[MACHINE_MAX_PES];
+	PeInit pinit[MACHINE_MAX_PES];
 	for (unsigned i = 0; i <= readers; i++) {
 		PeInit p;
 		memset(&p, 0, sizeof(p));
@@ -170,7 +222,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		ap[i] = (AnalysisPe){ p.regs, BBM_L2_NOABORT, true };
+		pinit[i] = p;
 	}
+	uint8_t code[0x2000];
+	machine_phys_read(m, CODE_PA, code, sizeof(code));
 	Analysis *a = NULL;
 	if (with_analysis) {
 		BbmKnobs k = bbm_knobs_default;
@@ -200,6 +255,14 @@ int main(int argc, char **argv)
 	       run_end_name(end), pe_state_name(machine_pe_state(m, 0)), a ? analysis_count(a, -1, -1, -1) : 0,
 	       (unsigned long long)maps, t / (double)maps * 1e6);
 	analysis_free(a);
+	uint64_t ticks = machine_tick(m);
 	machine_free(m);
+	uint64_t budget = getenv("BENCH_BASELINE_INSNS") ? strtoull(getenv("BENCH_BASELINE_INSNS"), NULL, 0)
+							 : 20000000ull, ran = 0;
+	if (budget > ticks)
+		budget = ticks;
+	double base = baseline(pinit, c.npes, gib, code, budget, &ran);
+	printf("(baseline: plain Unicorn stepping the same code, flat map: %.0f insns/s over %llu instructions;"
+	       " ratio %.2f)\n", base, (unsigned long long)ran, (double)ticks / t / base);
 	return end == RUN_ALL_HALTED ? 0 : 1;
 }
