@@ -959,7 +959,7 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	}
 	if (!pe_access(pe, addr, a, NULL))
 		return false;
-	/* Unicorn will not call hook_mem again: a walkable second page is filled here. */
+	/* The second page: translated here when unmapped or only walkable, as the first. */
 	if ((last ^ addr) >> PAGE_SHIFT) {
 		int j = mirror_find(pe, last);
 		if ((j < 0 || !mirror_backed(&pe->mr[j], last)) && !pe_access(pe, last, a, NULL))

@@ -13,7 +13,8 @@
  *  - a stale walk-cache entry keeps the old translation until a TLBI
  *    removes it;
  *  - a TLBI that removes a backed page's entry leaves the page mapped but
- *    walkable: the next access misses and fills again.
+ *    walkable: the next access misses and fills again;
+ *  - a load straddling into a walkable page fills the TLB for it once.
  *
  * Each expectation was checked to fail with the corresponding re-check
  * removed from sim/machine.c (the reader then gets the old PA, or the
@@ -34,7 +35,7 @@
 #define DATA_VA  0x40400000ull   /* 64 pages, its own last-level table */
 #define DATA_PA  0x400000ull
 #define ALT_PA   0x600000ull
-#define NPAGES   64
+#define NPAGES   128
 
 #define OLD(i) (0x1000ull + (i))
 #define NEW(i) (0x2000ull + (i))
@@ -310,12 +311,42 @@ static void test_tlbi_unbacks(void)
 	machine_free(r.m);
 }
 
+/*
+ * A load straddling from a page outside the mirror into the next one: the
+ * region made for the first page (the window has grown to 256 KiB) holds the
+ * second as walkable. The second page is filled exactly once (Unicorn 2.0.1
+ * also runs the memory hook for each page's aligned part of the access), the
+ * load reads both pages, and the page after stays walkable.
+ */
+static void test_straddle(void)
+{
+	MachineConfig c;
+	Rig r;
+	config(&c);
+	rig_build(&r, &c,
+		  "	hlt #0\n",
+		  SWEEP
+		  "	add x7, x1, #0x50000\n"
+		  "	ldr x10, [x7, #-4]\n"
+		  "	hlt #0\n");
+	rig_start(&r);
+	Probe p = { .m = r.m, .va = page_va(80), .state_at_store = -2 };
+	machine_set_event_fn(r.m, probe_fn, &p);
+	CHECK_EQ(machine_run(r.m), RUN_ALL_HALTED);
+	CHECK_EQ(machine_pe_x(r.m, 1, 10), OLD(80) << 32);
+	CHECK_EQ(p.misses, 1);
+	CHECK_EQ(machine_pe_mirror_state(r.m, 1, page_va(80)), 1);
+	CHECK_EQ(machine_pe_mirror_state(r.m, 1, page_va(81)), 0);
+	machine_free(r.m);
+}
+
 int main(void)
 {
 	test_bbm_walkable_page();
 	test_at_dsb();
 	test_stale_walk_cache();
 	test_tlbi_unbacks();
+	test_straddle();
 	if (e2e_failures) {
 		fprintf(stderr, "%d check(s) failed\n", e2e_failures);
 		return 1;
