@@ -23,27 +23,29 @@
 #include "bbmsim/event.h"
 #include "bbmsim/machine.h"
 #include "bbmsim/scenario.h"
+#include "baseline.h"
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#define now bench_now
 
 static uint64_t rd(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
+
+static Machine *build(const Scenario *s, BbmLevel level, AnalysisPe *apes, BbmKnobs *k)
+{
+	char err[1024];
+	Machine *m = scenario_build(s, level, NULL, apes, k, err, sizeof(err));
+	if (!m) {
+		fprintf(stderr, "%s\n", err);
+		exit(2);
+	}
+	return m;
+}
 
 /* Returns the seconds spent in machine_run (and the analysis), summing ticks into *ticks. */
 static double run(const Scenario *s, BbmLevel level, bool analysis, uint64_t *ticks)
 {
 	AnalysisPe apes[MACHINE_MAX_PES];
 	BbmKnobs k;
-	char err[1024];
-	Machine *m = scenario_build(s, level, NULL, apes, &k, err, sizeof(err));
-	if (!m) {
-		fprintf(stderr, "%s\n", err);
-		exit(2);
-	}
+	Machine *m = build(s, level, apes, &k);
 	Analysis *a = NULL;
 	double t0 = now();
 	if (analysis) {
@@ -97,24 +99,13 @@ static int touch_cmp(const void *a, const void *b)
 	return x->va < y->va ? -1 : x->va > y->va;
 }
 
-static Machine *build(const Scenario *s, BbmLevel level)
-{
-	AnalysisPe apes[MACHINE_MAX_PES];
-	BbmKnobs k;
-	char err[1024];
-	Machine *m = scenario_build(s, level, NULL, apes, &k, err, sizeof(err));
-	if (!m) {
-		fprintf(stderr, "%s\n", err);
-		exit(2);
-	}
-	return m;
-}
-
 /* Instructions per second of the plain Unicorn baseline (see the head of the file). */
 static double baseline(const Scenario *s, BbmLevel level, int reps)
 {
 	static Touched tc;
-	Machine *m = build(s, level);
+	AnalysisPe apes[MACHINE_MAX_PES];
+	BbmKnobs k;
+	Machine *m = build(s, level, apes, &k);
 
 	memset(&tc, 0, sizeof(tc));
 	tc.m = m;
@@ -135,9 +126,7 @@ static double baseline(const Scenario *s, BbmLevel level, int reps)
 	for (int rep = 0; rep < reps; rep++) {
 		uc_engine *uc[MACHINE_MAX_PES];
 		uint64_t pc[MACHINE_MAX_PES];
-		bool alive[MACHINE_MAX_PES];
-		unsigned nalive = 0;
-		m = build(s, level);
+		m = build(s, level, apes, &k);
 		for (unsigned i = 0; i < npes; i++)
 			for (size_t k = 0; k < tc.n[i]; k++)
 				machine_phys_read(m, tc.t[i][k].pa, mem + tc.t[i][k].pa, 0x1000);
@@ -163,25 +152,10 @@ static double baseline(const Scenario *s, BbmLevel level, int reps)
 			v = machine_pe_x(m, i, 31);
 			uc_reg_write(uc[i], UC_ARM64_REG_SP, &v);
 			pc[i] = machine_pe_pc(m, i);
-			alive[i] = tc.n[i] > 0;
-			nalive += alive[i];
 		}
 		machine_free(m);
 		uint64_t n = 0;
-		double t0 = now();
-		while (n < budget && nalive)
-			for (unsigned i = 0; i < npes && n < budget; i++) {
-				if (!alive[i])
-					continue;
-				if (uc_emu_start(uc[i], pc[i], 0, 0, 1) != UC_ERR_OK) {
-					alive[i] = false;
-					nalive--;
-					continue;
-				}
-				uc_reg_read(uc[i], UC_ARM64_REG_PC, &pc[i]);
-				n++;
-			}
-		secs += now() - t0;
+		secs += bench_step_round_robin(uc, pc, npes, budget, &n);
 		done += n;
 		for (unsigned i = 0; i < npes; i++)
 			uc_close(uc[i]);

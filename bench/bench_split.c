@@ -26,6 +26,7 @@
 #include "bbmsim/asm.h"
 #include "bbmsim/machine.h"
 #include "bbmsim/ptbuild.h"
+#include "baseline.h"
 
 #define LINEAR   0xffff800000000000ull
 #define KIMAGE   0xffff000010000000ull
@@ -34,12 +35,7 @@
 #define POOL_SZ  0x400000ull
 #define SPARE_PA 0x2000000ull          /* PTE tables for the split: 4 KiB per block */
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#define now bench_now
 
 static uint64_t rd(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
 static void wr(void *ctx, uint64_t pa, uint64_t v) { machine_phys_write64(ctx, pa, v); }
@@ -107,8 +103,6 @@ static double baseline(const PeInit *p, unsigned npes, unsigned gib, const uint8
 	uint8_t *mem = mmap(NULL, memsz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	uc_engine *uc[MACHINE_MAX_PES];
 	uint64_t pc[MACHINE_MAX_PES];
-	bool alive[MACHINE_MAX_PES];
-	unsigned nalive = npes;
 
 	memcpy(mem + CODE_PA, code, 0x2000);
 	for (unsigned i = 0; i < npes; i++) {
@@ -121,28 +115,12 @@ static double baseline(const PeInit *p, unsigned npes, unsigned gib, const uint8
 		for (int r = 0; r < 29; r++)
 			uc_reg_write(uc[i], UC_ARM64_REG_X0 + r, &p[i].x[r]);
 		pc[i] = p[i].pc;
-		alive[i] = true;
 	}
-	uint64_t n = 0;
-	double t0 = now();
-	while (n < insns && nalive)
-		for (unsigned i = 0; i < npes && n < insns; i++) {
-			if (!alive[i])
-				continue;
-			if (uc_emu_start(uc[i], pc[i], 0, 0, 1) != UC_ERR_OK) {
-				alive[i] = false;
-				nalive--;
-				continue;
-			}
-			uc_reg_read(uc[i], UC_ARM64_REG_PC, &pc[i]);
-			n++;
-		}
-	double t = now() - t0;
+	double t = bench_step_round_robin(uc, pc, npes, insns, ran);
 	for (unsigned i = 0; i < npes; i++)
 		uc_close(uc[i]);
 	munmap(mem, memsz);
-	*ran = n;
-	return (double)n / t;
+	return (double)*ran / t;
 }
 
 int main(int argc, char **argv)

@@ -281,6 +281,18 @@ static void mirror_clear_backed(MirrorRegion *r, uint64_t va)
 	r->backed[pg >> 6] &= ~(1ull << (pg & 63));
 }
 
+/* The pages of region @r in [lo, last] (inclusive, so the top of the address space works): [*a, *b]. */
+static bool region_overlap(const MirrorRegion *r, uint64_t lo, uint64_t last, uint64_t *a, uint64_t *b)
+{
+	uint64_t rlast = r->va + r->size - 1;
+
+	if (r->va > last || lo > rlast)
+		return false;
+	*a = lo > r->va ? lo : r->va;
+	*b = last < rlast ? last : rlast;
+	return true;
+}
+
 static uint32_t perms_prot(DescPerms p)
 {
 	return (p.r ? UC_PROT_READ : 0) | (p.w ? UC_PROT_WRITE : 0) | (p.x ? UC_PROT_EXEC : 0);
@@ -320,10 +332,9 @@ static void mirror_entry_added(Pe *pe, const TlbEntry *e)
 	}
 	for (unsigned i = pe->nmr; i-- > 0;) {
 		MirrorRegion *r = &pe->mr[i];
-		uint64_t rlast = r->va + r->size - 1;
-		if (r->va > last || lo > rlast)
+		uint64_t a, b;
+		if (!region_overlap(r, lo, last, &a, &b))
 			continue;
-		uint64_t a = lo > r->va ? lo : r->va, b = last < rlast ? last : rlast;
 		bool ok = off == r->pa - r->va && prot == r->prot;
 		for (uint64_t p = a; ok && p - a <= b - a; p += PAGE_SIZE)
 			ok = !mirror_backed(r, p);
@@ -765,10 +776,9 @@ static void mirror_recheck(Pe *q, uint64_t va, uint64_t size)
 
 	for (unsigned i = q->nmr; i-- > 0;) {
 		MirrorRegion *r = &q->mr[i];
-		uint64_t rlast = r->va + r->size - 1;
-		if (r->va > last || va > rlast)
+		uint64_t a, b;
+		if (!region_overlap(r, va, last, &a, &b))
 			continue;
-		uint64_t a = va > r->va ? va : r->va, b = last < rlast ? last : rlast;
 		WalkMemo wm = { 0 };
 		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE)
 			if (!mirror_backed(r, p) && !memo_walkable(q, r, p, &wm)) {
@@ -805,10 +815,9 @@ static void mirror_entry_removed(Pe *pe, const TlbEntry *e)
 
 	for (unsigned i = pe->nmr; i-- > 0;) {
 		MirrorRegion *r = &pe->mr[i];
-		uint64_t rlast = r->va + r->size - 1;
-		if (r->va > last || lo > rlast)
+		uint64_t a, b;
+		if (!region_overlap(r, lo, last, &a, &b))
 			continue;
-		uint64_t a = lo > r->va ? lo : r->va, b = last < rlast ? last : rlast;
 		WalkMemo wm = { 0 };
 		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
 			if (!mirror_backed(r, p))
