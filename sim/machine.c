@@ -634,7 +634,7 @@ static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, WalkMem
 		const TlbEntry *e = hits[0];
 		return e->pa - e->va == r->pa - r->va && entry_prot(pe, e) == r->prot ? 1 : -1;
 	}
-	if (n > 1)
+	if (n > 1 || pe->m->cfg.mirror_backed_only)
 		return -1;
 	return memo_walkable(pe, r, va, wm) ? 0 : -1;
 }

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "e2e.h"
+#include "bbmsim/analysis.h"
 #include "bbmsim/event.h"
 
 #define POOL_PA  0x100000ull
@@ -38,6 +39,8 @@
 #define NPAGES   128
 
 #define OLD(i) (0x1000ull + (i))
+
+static uint64_t read_pa(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
 #define NEW(i) (0x2000ull + (i))
 
 typedef struct Rig {
@@ -340,6 +343,182 @@ static void test_straddle(void)
 	machine_free(r.m);
 }
 
+/*
+ * The claim behind walkable pages: the TLB model sees exactly what
+ * fill-on-miss gives. A live split of a 64 MiB map (2 MiB blocks to 4 KiB
+ * pages, Linux's split on a BBML2 CPU, then one TLBI VMALLE1IS) while two
+ * readers sweep it, then a valid-to-valid change of the PA of a page ahead
+ * of the readers and a TLBI of the page they poll, run with
+ * the mirror as it is and with a mirror of held pages only
+ * (mirror_backed_only, the design before walkable pages): the same events
+ * in the same order with the same ticks (tlb-hit events aside: the old
+ * mirror looked a freshly filled page up once more), the same windows,
+ * registers and end, under both walker visibilities; and far fewer maps.
+ */
+#define SPLIT_VA    0x80000000ull
+#define SPLIT_PA    0x4000000ull
+#define SPLIT_SIZE  (64ull << 20)
+#define SPARE_PA    0x2000000ull     /* one PTE table per block */
+#define SPARE_VA    0x40800000ull    /* its alias */
+
+typedef struct Diff {
+	uint64_t hash, n;
+} Diff;
+
+static void diff_fn(void *ctx, const Event *ev)
+{
+	Diff *d = ((void **)ctx)[0];
+	analysis_event(((void **)ctx)[1], ev);
+	if (ev->type == EV_TLB_HIT)
+		return;
+	uint64_t f[] = { ev->type, ev->tick, (uint64_t)ev->pe, ev->pc, ev->va, ev->pa, ev->val, ev->old,
+			 ev->entry ? ev->entry->va : 0, ev->entry ? ev->entry->pa : 0 };
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		d->hash ^= f[i];
+		d->hash *= 0x100000001b3ull;
+	}
+	d->n++;
+}
+
+typedef struct SplitRun {
+	Diff d;
+	uint64_t tick, maps, x[3][32];
+	size_t windows;
+	RunEnd end;
+} SplitRun;
+
+static void split_run(bool backed_only, WalkVisibility vis, SplitRun *out)
+{
+	MachineConfig c;
+	char err[256];
+	PtBuilder b;
+	uint64_t root;
+	const unsigned blocks = SPLIT_SIZE >> 21, readers = 2;
+
+	machine_config_default(&c);
+	c.npes = 1 + readers;
+	c.mem_size = 256ull << 20;
+	c.max_insns = 5000000;
+	c.level = BBM_L2_NOABORT;
+	c.walk_vis = vis;
+	c.mirror_backed_only = backed_only;
+	Machine *m = machine_new(&c, err, sizeof(err));
+	CHECK(m != NULL);
+	e2e_builder(m, &b, POOL_PA, 0x40000);
+	machine_mark_table_pages(m, SPARE_PA, blocks * 0x1000ull);
+	CHECK(pt_alloc_table(&b, &root));
+	e2e_map(&b, root, CODE_VA, CODE0_PA, 0x20000, 3, E2E_ATTR_CODE);
+	e2e_map(&b, root, FLAG_VA, FLAG_PA, 0x1000, 3, E2E_ATTR_RW);
+	e2e_map(&b, root, TABLE_VA, POOL_PA, 0x40000, 3, E2E_ATTR_RW);
+	e2e_map(&b, root, SPARE_VA, SPARE_PA, blocks * 0x1000ull, 3, E2E_ATTR_RW);
+	e2e_map(&b, root, SPLIT_VA, SPLIT_PA, SPLIT_SIZE, 2, E2E_ATTR_RW);
+	for (uint64_t off = 0; off < SPLIT_SIZE; off += 0x1000)
+		machine_phys_write64(m, SPLIT_PA + off, off);
+	machine_phys_write64(m, ALT_PA, 0xa17);
+	e2e_load(m,
+		 "	mov x10, #0\n"
+		 "1:	mov x5, x2\n"
+		 "	mov x6, #512\n"
+		 "	add x7, x10, x9\n"
+		 "	orr x7, x7, x4\n"
+		 "2:	str x7, [x5], #8\n"
+		 "	add x7, x7, #0x1000\n"
+		 "	subs x6, x6, #1\n"
+		 "	b.ne 2b\n"
+		 "	dsb ishst\n"
+		 "	orr x8, x3, #3\n"
+		 "	str x8, [x0], #8\n"
+		 "	add x2, x2, #0x1000\n"
+		 "	add x3, x3, #0x1000\n"
+		 "	add x10, x10, #0x200000\n"
+		 "	subs x1, x1, #1\n"
+		 "	b.ne 1b\n"
+		 "	dsb ishst\n"
+		 "	tlbi vmalle1is\n"
+		 "	dsb ish\n"
+		 "	isb\n"
+		 "	str x13, [x14]\n"      /* page 100 of block 20 (ahead of the readers) -> ALT_PA, no break */
+		 "	dsb ish\n"
+		 "	tlbi vae1is, x16\n"    /* the flag page: nothing changed, the readers fill it again */
+		 "	dsb ish\n"
+		 "	mov x15, #20000\n"
+		 "3:	subs x15, x15, #1\n"   /* let the readers run into it */
+		 "	b.ne 3b\n"
+		 "	mov x9, #1\n"
+		 "	str x9, [x11]\n"
+		 "	hlt #0\n", CODE_VA, CODE0_PA);
+	e2e_load(m,
+		 "	mov x4, #0\n"
+		 "1:	ldr x0, [x1, x4]\n"
+		 "	add x0, x0, #1\n"
+		 "	str x0, [x12]\n"
+		 "	add x4, x4, x2\n"
+		 "	and x4, x4, x3\n"
+		 "	ldr x9, [x11]\n"
+		 "	cbz x9, 1b\n"
+		 "	hlt #0\n", CODE_VA + 0x10000, CODE1_PA);
+	for (unsigned i = 0; i <= readers; i++) {
+		PeInit p = e2e_pe(i ? CODE_VA + 0x10000 : CODE_VA, root);
+		p.x[11] = FLAG_VA;
+		if (i == 0) {
+			p.x[0] = TABLE_VA + (pt_desc_addr(&b, root, 0, SPLIT_VA, 2) - POOL_PA);
+			p.x[1] = blocks;
+			p.x[2] = SPARE_VA;
+			p.x[3] = SPARE_PA;
+			p.x[4] = E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
+			p.x[9] = SPLIT_PA;
+			p.x[13] = ALT_PA | E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
+			p.x[14] = SPARE_VA + 20 * 0x1000 + 100 * 8;
+			p.x[16] = FLAG_VA >> 12;
+		} else {
+			p.x[1] = SPLIT_VA + i * 0x1000;
+			p.x[2] = 0x1000 + i * 0x40;
+			p.x[3] = (SPLIT_SIZE - 1) & ~0xfffull;
+			p.x[12] = FLAG_VA + 0x100 + i * 64;
+		}
+		CHECK(machine_pe_init(m, i, &p, err, sizeof(err)));
+	}
+	AnalysisPe ap[3];
+	for (unsigned i = 0; i <= readers; i++)
+		ap[i] = (AnalysisPe){ e2e_pe(0, root).regs, BBM_L2_NOABORT, true };
+	BbmKnobs k = bbm_knobs_default;
+	Analysis *a = analysis_new(ap, c.npes, &k, read_pa, m);
+	memset(out, 0, sizeof(*out));
+	out->d.hash = 0xcbf29ce484222325ull;
+	void *ctx[2] = { &out->d, a };
+	machine_set_event_fn(m, diff_fn, ctx);
+	out->end = machine_run(m);
+	analysis_finish(a, machine_tick(m));
+	out->tick = machine_tick(m);
+	out->windows = analysis_count(a, -1, -1, -1);
+	for (unsigned i = 0; i <= readers; i++) {
+		out->maps += machine_pe_mirror_maps(m, i);
+		for (unsigned r = 0; r < 32; r++)
+			out->x[i][r] = machine_pe_x(m, i, r);
+	}
+	analysis_free(a);
+	machine_free(m);
+}
+
+static void test_same_as_fill_on_miss(void)
+{
+	static const WalkVisibility vis[] = { WALK_VIS_IMMEDIATE, WALK_VIS_AT_DSB };
+	for (size_t v = 0; v < 2; v++) {
+		static SplitRun lazy, held;
+		split_run(false, vis[v], &lazy);
+		split_run(true, vis[v], &held);
+		CHECK_EQ(lazy.end, RUN_ALL_HALTED);
+		CHECK_EQ(lazy.end, held.end);
+		CHECK_EQ(lazy.tick, held.tick);
+		CHECK_EQ(lazy.d.n, held.d.n);
+		CHECK_EQ(lazy.d.hash, held.d.hash);
+		CHECK_EQ(lazy.windows, held.windows);
+		CHECK(!memcmp(lazy.x, held.x, sizeof(lazy.x)));
+		CHECK(lazy.windows > 0);
+		CHECK(lazy.maps * 20 < held.maps);      /* the walkable pages were in play */
+	}
+}
+
 int main(void)
 {
 	test_bbm_walkable_page();
@@ -347,6 +526,7 @@ int main(void)
 	test_stale_walk_cache();
 	test_tlbi_unbacks();
 	test_straddle();
+	test_same_as_fill_on_miss();
 	if (e2e_failures) {
 		fprintf(stderr, "%d check(s) failed\n", e2e_failures);
 		return 1;

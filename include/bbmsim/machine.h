@@ -78,6 +78,8 @@ typedef struct MachineConfig {
 	 * exactly those of stepping them one by one. Tests set this to compare.
 	 */
 	bool no_batch;
+	/* Tests: mirror only pages the TLB holds (no walkable pages), the mirror before lazy fills. */
+	bool mirror_backed_only;
 	/*
 	 * Test-only mutation (never set it elsewhere): a broadcast TLBI
 	 * completes only on the issuing PE, a deliberately broken TLB model
