@@ -50,7 +50,11 @@ typedef struct Parser {
 	char *err;
 	size_t errlen;
 	bool failed;
+	int depth;              /* nesting of the condition being parsed */
 } Parser;
+
+/* Deeper conditions are refused with a located message, not a stack overflow. */
+#define COND_DEPTH_MAX 200
 
 static void loc_of(const Parser *p, size_t off, int *line, int *col)
 {
@@ -685,7 +689,21 @@ static LitmusCond *parse_fault(Parser *p)
 
 static LitmusCond *parse_or(Parser *p);
 
+static LitmusCond *parse_unary_at(Parser *p);
+
 static LitmusCond *parse_unary(Parser *p)
+{
+	if (p->depth >= COND_DEPTH_MAX) {
+		fail_at(p, peek_tok(p).off, "the condition nests deeper than %d levels", COND_DEPTH_MAX);
+		return NULL;
+	}
+	p->depth++;
+	LitmusCond *c = parse_unary_at(p);
+	p->depth--;
+	return c;
+}
+
+static LitmusCond *parse_unary_at(Parser *p)
 {
 	Token tk = peek_tok(p);
 	if (is_punct(&tk, '~') || (tk.kind == T_IDENT && !strcmp(tk.s, "not"))) {

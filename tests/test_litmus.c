@@ -176,6 +176,18 @@ static void test_errors(void)
 			fprintf(stderr, "case %zu: error '%s' lacks '%s'\n", i, err, cases[i].where);
 		CHECK(strstr(err, cases[i].where) != NULL);
 	}
+	/* A condition nested 5000 deep (found by fuzz_litmus: it overflowed the stack). */
+	char *deep = malloc(12000);
+	int n = snprintf(deep, 12000, "AArch64 E7\n{ 0:X1=x; }\n P0 ;\n NOP ;\nexists ");
+	for (int i = 0; i < 5000; i++)
+		deep[n++] = '(';
+	strcpy(deep + n, "0:X0=0)\n");
+	LitmusTest *t = NULL;
+	char err[512];
+	CHECK_EQ(litmus_parse("deep.litmus", deep, &t, err, sizeof(err)), LITMUS_ERR_SYNTAX);
+	CHECK(t == NULL);
+	CHECK(strstr(err, "deep.litmus:5:") && strstr(err, "nests deeper than 200 levels"));
+	free(deep);
 }
 
 static void test_kinds(void)
