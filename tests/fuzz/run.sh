@@ -11,6 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export ASAN_OPTIONS=detect_leaks=1
+# Scenario runs also check the Unicorn mirror against the model on every access (docs/design.md).
+export BBMSIM_CHECK_MIRROR=1
 export LSAN_OPTIONS=suppressions=$here/../lsan.supp
 for t in "$b"/tests/fuzz/fuzz_*; do
 	[ -x "$t" ] || continue
