@@ -886,6 +886,21 @@ static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn);
 static void pe_error(Pe *pe, const char *why);
 
 /*
+ * tlb.capacity with LRU replacement: every access and fetch uses its entry,
+ * including those the mirror serves without the model, so that the entry
+ * evicted does not depend on what the mirror happened to hold.
+ */
+static void pe_tlb_touch(Pe *pe, uint64_t va)
+{
+	Machine *m = pe->m;
+	TlbEntry *hits[4];
+
+	if (m->cfg.tlb.capacity && m->cfg.tlb.replace == TLB_REPLACE_LRU && (pe->regs.sctlr & SCTLR_M))
+		tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 4, m->tick);
+}
+
+
+/*
  * Emit what stepping would have emitted before instructions
  * [batch_emitted, upto) of the batch: for each, the fetch translation when
  * the fetch cache was dropped (a hook evicted or removed the code page's
@@ -905,6 +920,7 @@ static void batch_emit(Pe *pe, uint64_t upto)
 			uc_emu_stop(pe->uc);
 			return;
 		}
+		pe_tlb_touch(pe, ipc);
 		if (m->ev_fn) {
 			memcpy(&insn, pe->fc_host + (ipc & (PAGE_SIZE - 1)), 4);
 			EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = ipc, .insn = insn);
@@ -987,6 +1003,7 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 static bool mirror_fill_on_access(Pe *pe, uint64_t va, AccessType a)
 {
 	Xlat x;
+	pe->m->lazy_fills++;
 	pe_translate(pe, va, a, &x);
 	int i = mirror_find(pe, va);
 	if (!x.fault && i >= 0 && mirror_backed(&pe->mr[i], va) &&
@@ -1035,12 +1052,16 @@ static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 		return ~0ull;
 	if (pe->m->check_mirror)
 		mirror_self_check(pe, &pe->mr[i], va);
-	if (!mirror_backed(&pe->mr[i], va) && !mirror_fill_on_access(pe, va, a))
+	if (mirror_backed(&pe->mr[i], va))
+		pe_tlb_touch(pe, va);
+	else if (!mirror_fill_on_access(pe, va, a))
 		return ~0ull;
 	uint64_t last = va + (uint64_t)(size > 0 ? size - 1 : 0);
 	if ((last ^ va) >> PAGE_SHIFT) {
 		int j = mirror_find(pe, last);
-		if (j >= 0 && !mirror_backed(&pe->mr[j], last) && !mirror_fill_on_access(pe, last, a))
+		if (j >= 0 && mirror_backed(&pe->mr[j], last))
+			pe_tlb_touch(pe, last);
+		else if (j >= 0 && !mirror_fill_on_access(pe, last, a))
 			return ~0ull;
 		i = mirror_find(pe, va);
 		if (i < 0)
@@ -1797,7 +1818,9 @@ static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn)
 	Machine *m = pe->m;
 	uint64_t page = pc & ~(PAGE_SIZE - 1);
 
-	if (pe->fc_va != page || pe->fc_epoch != pe->mirror_epoch || !pe->fc_host) {
+	if (pe->fc_va == page && pe->fc_epoch == pe->mirror_epoch && pe->fc_host) {
+		pe_tlb_touch(pe, pc);
+	} else {
 		uint64_t pa;
 		if (!pe_access(pe, pc, ACCESS_FETCH, &pa))
 			return false;
@@ -2105,6 +2128,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		m->treg_bucket[i] = -1;
 	m->tick = 0;
 	m->batched = 0;
+	m->lazy_fills = 0;
 	m->rng = m->cfg.seed ? m->cfg.seed : 1;
 	m->nrunning = m->nalive = 0;
 	m->pending_stores = 0;
@@ -2118,6 +2142,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 uint64_t machine_tick(const Machine *m) { return m->tick; }
 uint64_t machine_batched_insns(const Machine *m) { return m->batched; }
 unsigned machine_quantum(const Machine *m) { return m->cfg.quantum; }
+uint64_t machine_mirror_lazy_fills(const Machine *m) { return m->lazy_fills; }
 unsigned machine_npes(const Machine *m) { return m->npes; }
 PeState machine_pe_state(const Machine *m, unsigned i) { return m->pe[i].state; }
 uint64_t machine_pe_insns(const Machine *m, unsigned i) { return m->pe[i].insns; }

@@ -124,6 +124,7 @@ struct Machine {
 	unsigned npes;
 	uint64_t tick;
 	uint64_t batched;            /* instructions run inside batches */
+	uint64_t lazy_fills;         /* first accesses to walkable pages */
 	uint64_t rng;
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */
 	size_t pending_stores;       /* total over PEs */

@@ -181,6 +181,8 @@ uint64_t machine_tick(const Machine *m);
 uint64_t machine_batched_insns(const Machine *m);
 /* The schedule quantum in force (1: one instruction per turn). */
 unsigned machine_quantum(const Machine *m);
+/* First accesses to walkable mirror pages (each a TLB fill done by the memory hook). */
+uint64_t machine_mirror_lazy_fills(const Machine *m);
 unsigned machine_npes(const Machine *m);
 PeState machine_pe_state(const Machine *m, unsigned i);
 uint64_t machine_pe_insns(const Machine *m, unsigned i);
