@@ -1842,6 +1842,15 @@ static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn)
 	return true;
 }
 
+/* Unicorn raised an exception itself at @pc: undefined instruction, alignment, ... */
+static void pe_take_unicorn_exception(Pe *pe, uint64_t pc)
+{
+	const char *what = pe->intr_no == 1 ? "undefined" : pe->intr_no == 4 ? "data-abort" : "exception";
+	FaultRecord r = { .kind = FAULT_NONE, .what = what };
+	uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
+	pe_take_exception(pe, pc, pc, esr, 0, &r);
+}
+
 static void pe_step(Pe *pe)
 {
 	Machine *m = pe->m;
@@ -1872,11 +1881,7 @@ static void pe_step(Pe *pe)
 	if (pe->step_fault) {
 		pe_take_abort(pe, pc);
 	} else if (pe->step_intr) {
-		/* Unicorn raised an exception itself: undefined instruction, alignment, ... */
-		const char *what = pe->intr_no == 1 ? "undefined" : pe->intr_no == 4 ? "data-abort" : "exception";
-		FaultRecord r = { .kind = FAULT_NONE, .what = what };
-		uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
-		pe_take_exception(pe, pc, pc, esr, 0, &r);
+		pe_take_unicorn_exception(pe, pc);
 	} else if (e != UC_ERR_OK && !((e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) &&
 					pe_pc(pe) != pc)) {
 		/* A refused look-ahead fetch after the instruction completed is not an error. */
@@ -1974,10 +1979,7 @@ static uint64_t pe_batch(Pe *pe, uint64_t budget)
 	if (pe->step_fault) {
 		pe_take_abort(pe, last);
 	} else if (pe->step_intr) {
-		const char *what = pe->intr_no == 1 ? "undefined" : pe->intr_no == 4 ? "data-abort" : "exception";
-		FaultRecord r = { .kind = FAULT_NONE, .what = what };
-		uint64_t esr = pe->intr_no == 1 ? (1ull << 25) : ((0x25ull << 26) | (1ull << 25) | 0x21);
-		pe_take_exception(pe, last, last, esr, 0, &r);
+		pe_take_unicorn_exception(pe, last);
 	}
 	if (pe->unmap_after_step) {
 		pe->unmap_after_step = false;
