@@ -13,11 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unicorn/unicorn.h>
 #include "bbmsim/machine.h"
 #include "bbmsim/ptbuild.h"
 #include "bbmsim/asm.h"
+#include "baseline.h"
 
 #define LINEAR_VA 0xffff800000000000ull
 #define CODE_PA   0x200000ull
@@ -31,13 +31,6 @@ static const char *loop_src =
 	"	add x2, x2, #64\n"
 	"	and x2, x2, #0xffff\n"
 	"	b 1b\n";
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static uint8_t *assemble(uint64_t base, size_t *len)
 {
@@ -71,18 +64,13 @@ static double baseline(unsigned npes, uint64_t insns)
 		uc_reg_write(uc[i], UC_ARM64_REG_X2, &x2);
 		pc[i] = CODE_PA;
 	}
-	double t0 = now();
-	for (uint64_t n = 0; n < insns; n++)
-		for (unsigned i = 0; i < npes; i++) {
-			uc_emu_start(uc[i], pc[i], 0, 0, 1);
-			uc_reg_read(uc[i], UC_ARM64_REG_PC, &pc[i]);
-		}
-	double t = now() - t0;
+	uint64_t ran;
+	double t = bench_step_round_robin(uc, pc, npes, insns * npes, &ran);
 	for (unsigned i = 0; i < npes; i++)
 		uc_close(uc[i]);
 	munmap(mem, 16 << 20);
 	free(code);
-	return (double)(insns * npes) / t;
+	return (double)ran / t;
 }
 
 static uint64_t rd(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
@@ -124,9 +112,9 @@ static double model(unsigned npes, uint64_t insns, unsigned *regions)
 				     .tcr = 16ull | (16ull << 16) | (2ull << 30) | TCR_EPD0 };
 		machine_pe_init(m, i, &p, err, sizeof(err));
 	}
-	double t0 = now();
+	double t0 = bench_now();
 	machine_run(m);
-	double t = now() - t0;
+	double t = bench_now() - t0;
 	double ips = (double)machine_tick(m) / t;
 	machine_pe_mirror_regions(m, 0, regions);
 	machine_free(m);

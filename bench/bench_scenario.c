@@ -17,15 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unicorn/unicorn.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/event.h"
 #include "bbmsim/machine.h"
 #include "bbmsim/scenario.h"
 #include "baseline.h"
-
-#define now bench_now
 
 static uint64_t rd(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
 
@@ -47,7 +44,7 @@ static double run(const Scenario *s, BbmLevel level, bool analysis, uint64_t *ti
 	BbmKnobs k;
 	Machine *m = build(s, level, apes, &k);
 	Analysis *a = NULL;
-	double t0 = now();
+	double t0 = bench_now();
 	if (analysis) {
 		a = analysis_new(apes, machine_npes(m), &k, rd, m);
 		machine_set_event_fn(m, analysis_event, a);
@@ -55,7 +52,7 @@ static double run(const Scenario *s, BbmLevel level, bool analysis, uint64_t *ti
 	machine_run(m);
 	if (a)
 		analysis_finish(a, machine_tick(m));
-	double t = now() - t0;
+	double t = bench_now() - t0;
 	*ticks += machine_tick(m);
 	analysis_free(a);
 	machine_free(m);

@@ -20,7 +20,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unicorn/unicorn.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/asm.h"
@@ -34,8 +33,6 @@
 #define POOL_PA  0x1000000ull          /* 16 MiB: the boot tables */
 #define POOL_SZ  0x400000ull
 #define SPARE_PA 0x2000000ull          /* PTE tables for the split: 4 KiB per block */
-
-#define now bench_now
 
 static uint64_t rd(void *ctx, uint64_t pa) { return machine_phys_read64(ctx, pa); }
 static void wr(void *ctx, uint64_t pa, uint64_t v) { machine_phys_write64(ctx, pa, v); }
@@ -210,11 +207,11 @@ int main(int argc, char **argv)
 		a = analysis_new(ap, c.npes, &k, rd, m);
 		machine_set_event_fn(m, analysis_event, a);
 	}
-	double t0 = now();
+	double t0 = bench_now();
 	RunEnd end = machine_run(m);
 	if (a)
 		analysis_finish(a, machine_tick(m));
-	double t = now() - t0;
+	double t = bench_now() - t0;
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
 	printf("%-28s %4s %7s %3s %8s %9s %12s %10s %9s\n", "workload", "GiB", "readers", "q", "analysis",

@@ -318,18 +318,6 @@ static void mirror_entry_added(Pe *pe, const TlbEntry *e)
 
 	if (!e->global && e->asid != walk_asid(&pe->regs))
 		return;     /* translates nothing under the current ASID */
-	if (e->size_log2 == PAGE_SHIFT) {
-		/* A page lies in one region at most: the hook's look-up finds it. */
-		int i = mirror_find(pe, lo);
-		if (i < 0)
-			return;
-		MirrorRegion *r = &pe->mr[i];
-		if (off == r->pa - r->va && prot == r->prot && !mirror_backed(r, lo))
-			mirror_set_backed(r, lo);
-		else
-			mirror_remove(pe, (unsigned)i);
-		return;
-	}
 	for (unsigned i = pe->nmr; i-- > 0;) {
 		MirrorRegion *r = &pe->mr[i];
 		uint64_t a, b;
@@ -559,9 +547,10 @@ static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
  * size, but uc_mem_unmap flushes QEMU's TLB page by page: 0.55 us per 4 KiB
  * (measured here: 20 us for 4 KiB, 53 us for 256 KiB, 0.3 ms for 2 MiB,
  * 145 ms for 1 GiB), and both grow with the number of regions. The mirror
- * therefore maps aligned windows of at most cfg.mirror_window (2 MiB by
- * default) and keeps regions mapped while the tables change beneath them as
- * long as every page stays backed or walkable (docs/performance.md).
+ * therefore maps aligned windows of at most cfg.mirror_window (256 MiB by
+ * default, grown only for a PE sweeping memory: pe_mirror_extent) and keeps
+ * regions mapped while the tables change beneath them as long as every page
+ * stays backed or walkable (docs/performance.md).
  */
 
 /*
@@ -764,30 +753,47 @@ static bool pe_access(Pe *pe, uint64_t va, AccessType a, uint64_t *pa_out)
 	return true;
 }
 
-/*
- * The value walkers read at descriptor @pa changed (a store, or its DSB
- * under walk_visibility at-dsb). Pages of any PE's mirror under that
- * descriptor that are walkable must still be: walk them again and drop a
- * region where a walk now differs. Backed pages keep their TLB entry.
- */
-static void mirror_recheck(Pe *q, uint64_t va, uint64_t size)
-{
-	uint64_t last = va + size - 1;
+/* Which pages mirror_reexamine looks at. */
+enum { PAGES_BACKED = 1, PAGES_WALKABLE = 2, PAGES_ALL = 3 };
 
-	for (unsigned i = q->nmr; i-- > 0;) {
-		MirrorRegion *r = &q->mr[i];
+/*
+ * Look again at the pages of @pe's regions in [lo, last] (those @which
+ * names) after the TLB or what walks read changed there: a page stays
+ * backed, becomes walkable (unbacked: the next access fills the TLB again,
+ * and the fetch cache must miss there), or is neither and its region goes.
+ * A walkable page has no TLB entry (the mirror's invariant), so only its
+ * walk can have changed.
+ */
+static void mirror_reexamine(Pe *pe, uint64_t lo, uint64_t last, unsigned which)
+{
+	for (unsigned i = pe->nmr; i-- > 0;) {
+		MirrorRegion *r = &pe->mr[i];
 		uint64_t a, b;
-		if (!region_overlap(r, va, last, &a, &b))
+		if (!region_overlap(r, lo, last, &a, &b))
 			continue;
 		WalkMemo wm = { 0 };
-		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE)
-			if (!mirror_backed(r, p) && !memo_walkable(q, r, p, &wm)) {
-				mirror_remove(q, i);
+		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
+			bool was = mirror_backed(r, p);
+			if (!(which & (was ? PAGES_BACKED : PAGES_WALKABLE)))
+				continue;
+			int st = was ? mirror_page_state(pe, r, p, &wm) : memo_walkable(pe, r, p, &wm) ? 0 : -1;
+			if (st < 0) {
+				mirror_remove(pe, i);
 				break;
 			}
+			if (was && !st) {
+				mirror_clear_backed(r, p);
+				pe->mirror_epoch++;
+			}
+		}
 	}
 }
 
+/*
+ * The value walkers read at descriptor @pa changed (a store, or its DSB
+ * under walk_visibility at-dsb): every PE's walkable pages under it are
+ * walked again. Backed pages keep their TLB entry.
+ */
 static void mirror_desc_changed(Machine *m, uint64_t pa)
 {
 	uint64_t page = pa & ~(PAGE_SIZE - 1);
@@ -800,38 +806,7 @@ static void mirror_desc_changed(Machine *m, uint64_t pa)
 		uint64_t va = r->va_base + ((pa - page) >> 3) * size;
 		for (unsigned k = 0; k < m->npes; k++)
 			if (m->pe[k].nmr && (m->pe[k].regs.sctlr & SCTLR_M))
-				mirror_recheck(&m->pe[k], va, size);
-	}
-}
-
-/*
- * A leaf entry left the PE's TLB. Its backed pages in regions are looked at
- * again: still backed by another entry, walkable (the page stays mapped and
- * the next access fills the TLB again), or neither (the region goes).
- */
-static void mirror_entry_removed(Pe *pe, const TlbEntry *e)
-{
-	uint64_t lo = e->va, last = e->va + (1ull << e->size_log2) - 1;
-
-	for (unsigned i = pe->nmr; i-- > 0;) {
-		MirrorRegion *r = &pe->mr[i];
-		uint64_t a, b;
-		if (!region_overlap(r, lo, last, &a, &b))
-			continue;
-		WalkMemo wm = { 0 };
-		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
-			if (!mirror_backed(r, p))
-				continue;
-			int st = mirror_page_state(pe, r, p, &wm);
-			if (st < 0) {
-				mirror_remove(pe, i);
-				break;
-			}
-			if (st == 0) {
-				mirror_clear_backed(r, p);
-				pe->mirror_epoch++;      /* the fetch cache must miss there */
-			}
-		}
+				mirror_reexamine(&m->pe[k], va, va + size - 1, PAGES_WALKABLE);
 	}
 }
 
@@ -839,29 +814,15 @@ static void mirror_entry_removed(Pe *pe, const TlbEntry *e)
 static void mirror_revalidate(Pe *pe)
 {
 	pe->mirror_epoch++;
-	for (unsigned i = pe->nmr; i-- > 0;) {
-		MirrorRegion *r = &pe->mr[i];
-		WalkMemo wm = { 0 };
-		for (uint64_t p = r->va; p - r->va < r->size; p += PAGE_SIZE) {
-			int st = mirror_page_state(pe, r, p, &wm);
-			if (st < 0) {
-				mirror_remove(pe, i);
-				break;
-			}
-			if (st)
-				mirror_set_backed(r, p);
-			else
-				mirror_clear_backed(r, p);
-		}
-	}
+	mirror_reexamine(pe, 0, ~0ull, PAGES_ALL);
 }
 
 /*
  * The PE's TLB changed (Tlb.on_change). A new leaf entry backs pages or
- * drops a region (mirror_entry_added); a removed one is looked at again
- * (mirror_entry_removed). A removed walk-cache entry changes what a walk
- * returns only if it was stale (its descriptor is no longer the one a walk
- * reads): then the walkable pages under it are walked again.
+ * drops a region (mirror_entry_added); the pages a removed one backed are
+ * looked at again. A removed walk-cache entry changes what a walk returns
+ * only if it was stale (its descriptor is no longer the one a walk reads):
+ * then the walkable pages under it are walked again.
  */
 static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
 {
@@ -874,10 +835,11 @@ static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
 	}
 	if (pe->bulk_inval)
 		return;
+	uint64_t last = e->va + (1ull << e->size_log2) - 1;
 	if (e->leaf)
-		mirror_entry_removed(pe, e);
+		mirror_reexamine(pe, e->va, last, PAGES_BACKED);
 	else if (walk_read(&(WalkCtx){ pe->m, pe, true }, e->desc_pa, e->level) != e->desc)
-		mirror_recheck(pe, e->va, 1ull << e->size_log2);
+		mirror_reexamine(pe, e->va, last, PAGES_WALKABLE);
 }
 
 /* --- hooks ------------------------------------------------------------------- */
@@ -902,10 +864,9 @@ static void pe_tlb_touch(Pe *pe, uint64_t va)
 
 /*
  * Emit what stepping would have emitted before instructions
- * [batch_emitted, upto) of the batch: for each, the fetch translation when
- * the fetch cache was dropped (a hook evicted or removed the code page's
- * region: stepping would translate the fetch again, with its events, and
- * mirror the page again), then its EV_INSN, at its tick.
+ * [batch_emitted, upto) of the batch: for each, at its tick, the fetch
+ * (pe_fetch: translated again, with its events, when a hook dropped the code
+ * page's region) and its EV_INSN.
  */
 static void batch_emit(Pe *pe, uint64_t upto)
 {
@@ -915,16 +876,12 @@ static void batch_emit(Pe *pe, uint64_t upto)
 		uint64_t ipc = pe->batch_pc + 4ull * pe->batch_emitted;
 		uint32_t insn;
 		m->tick = pe->batch_t0 + pe->batch_emitted;
-		if (pe->fc_epoch != pe->mirror_epoch && !pe_fetch(pe, ipc, &insn)) {
+		if (!pe_fetch(pe, ipc, &insn)) {
 			pe_error(pe, "internal error: a batched instruction's fetch faulted (please report)");
 			uc_emu_stop(pe->uc);
 			return;
 		}
-		pe_tlb_touch(pe, ipc);
-		if (m->ev_fn) {
-			memcpy(&insn, pe->fc_host + (ipc & (PAGE_SIZE - 1)), 4);
-			EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = ipc, .insn = insn);
-		}
+		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = ipc, .insn = insn);
 	}
 }
 
@@ -1898,10 +1855,11 @@ done:
 
 /*
  * Quantum > 1: run the straight line at the PC (register-only instructions
- * and plain loads, ending at the first branch; sysinsn_batch_class) in one
- * Unicorn call, at most @budget instructions, all in the page the fetch
- * cache holds. Stores, system instructions and anything else the model
- * executes or must see one at a time are stepped by pe_step. Events and
+ * and plain loads, ending at the first branch or plain store;
+ * sysinsn_batch_class) in one Unicorn call, at most @budget instructions,
+ * all in the page the fetch cache holds. Other stores, system instructions
+ * and anything else the model executes or must see one at a time are
+ * stepped by pe_step. Events and
  * ticks are those of single steps (batch_sync); a fault or an exception
  * Unicorn raises inside the run leaves the PC at its instruction, which is
  * handled as pe_step would. Returns the instructions consumed, 0 when no

@@ -100,12 +100,6 @@ static void rig_build(Rig *r, const MachineConfig *c, const char *writer, const 
 	r->p1.x[6] = FLAG_VA;
 }
 
-static void rig_start(Rig *r)
-{
-	char err[256];
-	CHECK(machine_pe_init(r->m, 0, &r->p0, err, sizeof(err)));
-	CHECK(machine_pe_init(r->m, 1, &r->p1, err, sizeof(err)));
-}
 
 static void config(MachineConfig *c)
 {
@@ -139,6 +133,17 @@ static void probe_fn(void *ctx, const Event *ev)
 		p->state_after_tlbi = machine_pe_mirror_state(p->m, 1, p->va);
 }
 
+/* Start both PEs and run them to the end with @p watching. */
+static RunEnd rig_run(Rig *r, Probe *p)
+{
+	char err[256];
+	CHECK(machine_pe_init(r->m, 0, &r->p0, err, sizeof(err)));
+	CHECK(machine_pe_init(r->m, 1, &r->p1, err, sizeof(err)));
+	p->m = r->m;
+	machine_set_event_fn(r->m, probe_fn, p);
+	return machine_run(r->m);
+}
+
 /* Break-before-make of page 40, which the reader's region holds as walkable. */
 static void test_bbm_walkable_page(void)
 {
@@ -166,10 +171,8 @@ static void test_bbm_walkable_page(void)
 	r.p0.x[1] = desc_alias(&r, page_va(40), 3);
 	r.p0.x[2] = (ALT_PA + 40 * 0x1000ull) | E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
 	r.p0.x[3] = page_va(40) >> 12;
-	rig_start(&r);
-	Probe p = { .m = r.m, .va = page_va(40), .state_at_store = -2 };
-	machine_set_event_fn(r.m, probe_fn, &p);
-	CHECK_EQ(machine_run(r.m), RUN_ALL_HALTED);
+	Probe p = { .va = page_va(40), .state_at_store = -2 };
+	CHECK_EQ(rig_run(&r, &p), RUN_ALL_HALTED);
 	CHECK_EQ(p.state_at_store, 0);             /* the lazy path was in play */
 	CHECK_EQ(machine_pe_x(r.m, 1, 3), 33 * 0x1000ull + 32 * 33 / 2);
 	CHECK_EQ(machine_pe_x(r.m, 1, 10), NEW(40));
@@ -216,10 +219,8 @@ static void test_at_dsb(void)
 	r.p0.x[2] = (ALT_PA + 40 * 0x1000ull) | E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
 	r.p0.x[9] = desc_alias(&r, page_va(41), 3);
 	r.p0.x[8] = (ALT_PA + 41 * 0x1000ull) | E2E_ATTR_RW | DESC_VALID | DESC_TABLE;
-	rig_start(&r);
-	Probe p = { .m = r.m, .va = page_va(41), .state_at_store = -2 };
-	machine_set_event_fn(r.m, probe_fn, &p);
-	CHECK_EQ(machine_run(r.m), RUN_ALL_HALTED);
+	Probe p = { .va = page_va(41), .state_at_store = -2 };
+	CHECK_EQ(rig_run(&r, &p), RUN_ALL_HALTED);
 	CHECK_EQ(p.state_at_store, 0);
 	CHECK_EQ(machine_pe_x(r.m, 1, 10), OLD(40));
 	CHECK_EQ(machine_pe_x(r.m, 1, 11), NEW(41));
@@ -272,10 +273,8 @@ static void test_stale_walk_cache(void)
 	r.p0.x[1] = desc_alias(&r, DATA_VA, 2);
 	r.p0.x[2] = t2 | DESC_VALID | DESC_TABLE;
 	r.p0.x[3] = page_va(46) >> 12;
-	rig_start(&r);
-	Probe p = { .m = r.m, .va = page_va(45), .state_at_store = -2 };
-	machine_set_event_fn(r.m, probe_fn, &p);
-	CHECK_EQ(machine_run(r.m), RUN_ALL_HALTED);
+	Probe p = { .va = page_va(45), .state_at_store = -2 };
+	CHECK_EQ(rig_run(&r, &p), RUN_ALL_HALTED);
 	CHECK_EQ(p.state_at_store, 0);
 	CHECK_EQ(machine_pe_x(r.m, 1, 10), OLD(45));
 	CHECK_EQ(machine_pe_x(r.m, 1, 11), NEW(46));
@@ -303,10 +302,8 @@ static void test_tlbi_unbacks(void)
 		  "	ldr x10, [x1, #0x5000]\n"
 		  "	hlt #0\n");
 	r.p0.x[3] = page_va(5) >> 12;
-	rig_start(&r);
-	Probe p = { .m = r.m, .va = page_va(5), .state_at_store = -2, .state_after_tlbi = -2 };
-	machine_set_event_fn(r.m, probe_fn, &p);
-	CHECK_EQ(machine_run(r.m), RUN_ALL_HALTED);
+	Probe p = { .va = page_va(5), .state_at_store = -2, .state_after_tlbi = -2 };
+	CHECK_EQ(rig_run(&r, &p), RUN_ALL_HALTED);
 	CHECK_EQ(p.state_after_tlbi, 0);           /* mapped, no longer backed */
 	CHECK_EQ(p.misses, 2);                     /* the sweep's miss and the one after the TLBI */
 	CHECK_EQ(machine_pe_x(r.m, 1, 10), OLD(5));
@@ -332,10 +329,8 @@ static void test_straddle(void)
 		  "	add x7, x1, #0x50000\n"
 		  "	ldr x10, [x7, #-4]\n"
 		  "	hlt #0\n");
-	rig_start(&r);
-	Probe p = { .m = r.m, .va = page_va(80), .state_at_store = -2 };
-	machine_set_event_fn(r.m, probe_fn, &p);
-	CHECK_EQ(machine_run(r.m), RUN_ALL_HALTED);
+	Probe p = { .va = page_va(80), .state_at_store = -2 };
+	CHECK_EQ(rig_run(&r, &p), RUN_ALL_HALTED);
 	CHECK_EQ(machine_pe_x(r.m, 1, 10), OLD(80) << 32);
 	CHECK_EQ(p.misses, 1);
 	CHECK_EQ(machine_pe_mirror_state(r.m, 1, page_va(80)), 1);
@@ -545,10 +540,11 @@ static void test_same_as_fill_on_miss(void)
 			    lazy.d.hash == held.d.hash && lazy.windows == held.windows &&
 			    !memcmp(lazy.x, held.x, sizeof(lazy.x));
 		if (!same || lazy.lazy_fills < v->min_lazy || getenv("TEST_MIRROR_VERBOSE"))
-			fprintf(stderr, "%s: end %d/%d ticks %llu/%llu events %llu/%llu windows %zu/%zu maps %llu/%llu "
-				"lazy fills %llu\n", v->name, lazy.end, held.end, (unsigned long long)lazy.tick,
-				(unsigned long long)held.tick, (unsigned long long)lazy.d.n,
-				(unsigned long long)held.d.n, lazy.windows, held.windows,
+			fprintf(stderr, "%s: end %d/%d ticks %llu/%llu events %llu/%llu hash %016llx/%016llx windows %zu/%zu "
+				"maps %llu/%llu lazy fills %llu\n", v->name, lazy.end, held.end,
+				(unsigned long long)lazy.tick, (unsigned long long)held.tick, (unsigned long long)lazy.d.n,
+				(unsigned long long)held.d.n, (unsigned long long)lazy.d.hash,
+				(unsigned long long)held.d.hash, lazy.windows, held.windows,
 				(unsigned long long)lazy.maps, (unsigned long long)held.maps,
 				(unsigned long long)lazy.lazy_fills);
 		CHECK(same);

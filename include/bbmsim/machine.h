@@ -74,8 +74,9 @@ typedef struct MachineConfig {
 	unsigned tlb_prefetch;     /* a walk to a page also caches its aligned group of N pages; 0/1 = off */
 	/*
 	 * With quantum > 1, runs of register-only instructions and plain loads
-	 * (up to a branch) execute in one Unicorn call; events and ticks are
-	 * exactly those of stepping them one by one. Tests set this to compare.
+	 * (up to a branch or a plain store) execute in one Unicorn call; events
+	 * and ticks are exactly those of stepping them one by one. Tests set
+	 * this to compare.
 	 */
 	bool no_batch;
 	/* Tests: mirror only pages the TLB holds (no walkable pages), the mirror before lazy fills. */
