@@ -30,18 +30,32 @@
  *  - Taint: after a PE moves its TTBR away from a tree, it may still hold
  *    that tree's entries until a TLBI VMALLE1/ASIDE1 completes on it.
  *
- * Simplifications (named in docs/semantics.md): ASIDs are not tracked (a
- * TLBI by VA or ASID is assumed to match the PE's entries); a table whose
- * subtree has more than ANALYSIS_MAX_SUBTREE valid leaves is treated as one
- * stale range; stage 2 and VMIDs are not modelled.
+ *  - Stale entries carry the tags a TLB entry would (RNWYRD): global, or
+ *    the ASID the PE used while it could reach the descriptor; a TLBI
+ *    removes them only if tlbi_covers() says so for that tag (tlb.c).
+ *  - A PE whose MMU is off keeps what it cached (no TLBI happened): its
+ *    stale entries are judged when it turns the MMU on again.
+ *  - Barriers are read by the rules module (rules.h): what a DSB publishes
+ *    to which walker, and which TLBIs it completes.
+ *  - At the end, every change that needed a TLBI and got none covering it
+ *    is a rule violation (RGPPYH), whatever window it opened; so is a
+ *    contiguous group still misprogrammed when a TLBI covering it is issued
+ *    or at the end (RJQQTC).
+ *
+ * Simplifications (named in docs/semantics.md): a table whose subtree has
+ * more than ANALYSIS_MAX_SUBTREE valid leaves is treated as one stale
+ * range; a PE remembers at most ANALYSIS_MAX_TAINT trees or ASIDs it left
+ * behind; stage 2 and VMIDs are not modelled.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "bbmsim/analysis.h"
+#include "bbmsim/rules.h"
 #include "bbmsim/sysinsn.h"
 
 #define ANALYSIS_MAX_SUBTREE 4096
+#define ANALYSIS_MAX_TAINT 16
 #define NOT_YET (~0ull)
 
 typedef struct Stale {
@@ -52,7 +66,10 @@ typedef struct Stale {
 	int level;
 	bool leaf;              /* false: a walk-cache (table) entry */
 	int storer;
-	uint64_t visible_tick;  /* when the replacing store became visible to walks */
+	uint32_t cause;         /* index in Analysis.causes: the write that made it stale */
+	uint16_t asid;          /* the tag of a non-global entry (RNWYRD) */
+	bool global;            /* leaf with nG == 0: matches every ASID */
+	uint64_t visible_tick;  /* when the replacing store became visible to this PE's walks */
 	long win;               /* conflict or stale window, -1 */
 	bool flagged;           /* a violation was reported for it */
 } Stale;
@@ -62,6 +79,20 @@ typedef struct FaultOpen {
 	long win;
 	int close_storer;       /* -1, or the PE whose DSB makes the new valid value visible */
 } FaultOpen;
+
+/* A tree (TTBR value) or an ASID the PE used and left behind without a TLBI. */
+typedef struct Taint {
+	uint64_t ttbr;
+	uint16_t asid;
+	bool global_only;       /* a TLBI by ASID removed its non-global entries */
+} Taint;
+
+/* A contiguous group changed: judged at the first TLBI that covers it, or at the end. */
+typedef struct ContGroup {
+	uint64_t pa, va;        /* first descriptor and the VA it translates */
+	int level;
+	WindowCause cause;      /* the last write into the group */
+} ContGroup;
 
 typedef struct PeState_ {
 	WalkRegs regs;
@@ -73,8 +104,9 @@ typedef struct PeState_ {
 	size_t nwalk;           /* stale walk-cache entries */
 	FaultOpen *fo;
 	size_t nfo, cfo;
-	uint64_t taint[8];      /* TTBR values (roots) left behind */
+	Taint taint[ANALYSIS_MAX_TAINT];   /* trees and ASIDs left behind */
 	unsigned ntaint;
+	bool mmu_seen;          /* the MMU was on at some time: the TLB may hold entries */
 	long *ob;               /* open windows: hash buckets by (va, size), chained by onext */
 	size_t nob, nopen;
 	unsigned ocount[64];    /* open windows per size (log2) */
@@ -100,6 +132,10 @@ struct Analysis {
 	size_t nv, cv;
 	TlbiTrack *tt;
 	size_t ntt, ctt;
+	WindowCause *causes;    /* the writes that made entries stale */
+	size_t ncauses, ccauses;
+	ContGroup *cg;
+	size_t ncg, ccg;
 	uint64_t now;
 	bool finished;
 	WindowFn wfn;
@@ -156,6 +192,7 @@ Analysis *analysis_new(const AnalysisPe *pes, unsigned npes, const BbmKnobs *kno
 		a->pe[i].regs = pes[i].regs;
 		a->pe[i].level = pes[i].level;
 		a->pe[i].active = pes[i].active;
+		a->pe[i].mmu_seen = (pes[i].regs.sctlr & SCTLR_M) != 0;
 	}
 	a->knobs = *knobs;
 	a->ttl_strict = true;
@@ -187,6 +224,8 @@ void analysis_free(Analysis *a)
 	free(a->w);
 	free(a->v);
 	free(a->tt);
+	free(a->causes);
+	free(a->cg);
 	free(a);
 }
 
@@ -334,32 +373,77 @@ static uint64_t an_read(void *ctx, uint64_t pa, int level)
 	return a->rd(a->rd_ctx, pa);
 }
 
-/* Does PE @p's walk for @va (from its current registers, or @regs) read @desc_pa at @level? */
-static bool reaches_with(Analysis *a, const WalkRegs *r, uint64_t va, uint64_t desc_pa, int level)
+/* Does a walk of @va through the tables of @r (MMU on or not) read @desc_pa at @level? */
+static bool tree_reaches(Analysis *a, const WalkRegs *r, uint64_t va, uint64_t desc_pa, int level)
 {
+	WalkRegs on = *r;
 	WalkResult w;
 
-	if (!(r->sctlr & SCTLR_M))
-		return false;
-	walk_translate(r, va, an_read, a, NULL, &w);
+	on.sctlr |= SCTLR_M;
+	walk_translate(&on, va, an_read, a, NULL, &w);
 	for (int i = 0; i < w.nsteps; i++)
 		if (w.step[i].pa == desc_pa && w.step[i].level == level)
 			return true;
 	return false;
 }
 
-static bool may_hold_tree(Analysis *a, PeA *p, uint64_t va, uint64_t desc_pa, int level)
+/* Does PE @p's walk for @va (its MMU on, its current registers) read @desc_pa at @level? */
+static bool reaches_with(Analysis *a, const WalkRegs *r, uint64_t va, uint64_t desc_pa, int level)
 {
-	if (reaches_with(a, &p->regs, va, desc_pa, level))
-		return true;
+	return (r->sctlr & SCTLR_M) && tree_reaches(a, r, va, desc_pa, level);
+}
+
+/* A tag under which a PE may hold entries from a descriptor. */
+typedef struct HoldTag {
+	uint16_t asid;
+	bool global_only;       /* only its global entries are left (a TLBI by ASID ran) */
+} HoldTag;
+
+static void hold_tag_add(HoldTag *t, unsigned *n, uint16_t asid, bool global_only)
+{
+	for (unsigned i = 0; i < *n; i++)
+		if (t[i].asid == asid) {
+			t[i].global_only = t[i].global_only && global_only;
+			return;
+		}
+	t[(*n)++] = (HoldTag){ asid, global_only };
+}
+
+/*
+ * Under which ASIDs may PE @p hold entries from the descriptor at @desc_pa
+ * (ARM-TLBALLOC: anything it could reach since the last TLBI that covered
+ * it)? Its tables now, also with the MMU off if it was ever on (turning the
+ * MMU off invalidates nothing), and the trees and ASIDs it left behind.
+ * Returns the number of tags written to @out (0: it holds nothing).
+ */
+static unsigned may_hold(Analysis *a, PeA *p, uint64_t va, uint64_t desc_pa, int level, HoldTag *out)
+{
+	unsigned n = 0;
+
+	if (p->mmu_seen && tree_reaches(a, &p->regs, va, desc_pa, level))
+		hold_tag_add(out, &n, walk_asid(&p->regs), false);
 	for (unsigned i = 0; i < p->ntaint; i++) {
 		WalkRegs r = p->regs;
-		r.sctlr |= SCTLR_M;
-		r.ttbr0 = r.ttbr1 = p->taint[i];
-		if (reaches_with(a, &r, va, desc_pa, level))
-			return true;
+		r.ttbr0 = r.ttbr1 = p->taint[i].ttbr;
+		if (tree_reaches(a, &r, va, desc_pa, level))
+			hold_tag_add(out, &n, p->taint[i].asid, p->taint[i].global_only);
 	}
-	return false;
+	return n;
+}
+
+/* Remember a tree or ASID left behind (dedup; the oldest goes when full). */
+static void add_taint(PeA *p, uint64_t ttbr, uint16_t asid)
+{
+	for (unsigned i = 0; i < p->ntaint; i++)
+		if (p->taint[i].ttbr == ttbr && p->taint[i].asid == asid) {
+			p->taint[i].global_only = false;
+			return;
+		}
+	if (p->ntaint == ANALYSIS_MAX_TAINT) {
+		memmove(&p->taint[0], &p->taint[1], sizeof(p->taint[0]) * (ANALYSIS_MAX_TAINT - 1));
+		p->ntaint--;
+	}
+	p->taint[p->ntaint++] = (Taint){ .ttbr = ttbr, .asid = asid };
 }
 
 /* Would PE @p cache this leaf descriptor? (never faulting ones, ARM-TLBALLOC; nT at level 1, RMRRPW) */
@@ -562,8 +646,11 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 		a->w[win[k]].refs++;
 		p->nunres--;
 	}
+	if (win[1] >= 0)
+		a->w[win[1]].needs_tlbi = true;
 	if (win[0] >= 0) {
 		Window *w = &a->w[win[0]];
+		w->needs_tlbi = worst_c == DIFF_BEYOND;
 		w->severity = worst_c == DIFF_SIZE ? size_severity(p->level) : SEV_VIOLATION;
 		snprintf(w->why, sizeof(w->why), "%s", why[0]);
 	}
@@ -572,14 +659,33 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 			a->wfn(a->wctx, &a->w[win[k]], false);
 }
 
-static void add_stale(PeA *p, const Leaf *l, bool leaf, int storer, uint64_t visible)
+static void add_stale(PeA *p, const Leaf *l, bool leaf, int storer, uint32_t cause, uint16_t asid,
+		      bool global, uint64_t visible)
 {
 	GROW(p->st, p->nst, p->cst);
 	p->nunres++;
 	p->nwalk += !leaf;
 	p->st[p->nst++] = (Stale){ .va = l->va, .size_log2 = l->size_log2, .oa = l->oa, .desc = l->desc,
 				   .desc_pa = l->desc_pa, .level = l->level, .leaf = leaf,
-				   .storer = storer, .visible_tick = visible, .win = -1 };
+				   .storer = storer, .cause = cause, .asid = asid, .global = global,
+				   .visible_tick = visible, .win = -1 };
+}
+
+/*
+ * What PE @p may have cached from @l becomes stale: once if it is global,
+ * else once per ASID it may hold it under (a tag whose non-global entries a
+ * TLBI by ASID already removed holds none).
+ */
+static void add_stale_tagged(PeA *p, const Leaf *l, bool leaf, int storer, uint32_t cause,
+			     const HoldTag *tags, unsigned ntags)
+{
+	if (leaf && !(l->desc & DESC_NG)) {
+		add_stale(p, l, true, storer, cause, 0, true, NOT_YET);
+		return;
+	}
+	for (unsigned i = 0; i < ntags; i++)
+		if (!tags[i].global_only)
+			add_stale(p, l, leaf, storer, cause, tags[i].asid, false, NOT_YET);
 }
 
 static FaultOpen *find_fault(PeA *p, uint64_t desc_pa)
@@ -614,7 +720,8 @@ static void check_store_rules(Analysis *a, const Event *ev, DescKind kv, DescKin
 
 	for (unsigned pi = 0; pi < a->npes; pi++) {
 		PeA *p = &a->pe[pi];
-		if (p->active && (p->regs.sctlr & SCTLR_M) && may_hold_tree(a, p, va, ev->pa, L) && p->level < lo)
+		HoldTag tags[ANALYSIS_MAX_TAINT + 1];
+		if (p->active && p->level < lo && may_hold(a, p, va, ev->pa, L, tags))
 			lo = p->level;
 	}
 	if (lo == BBM_LEVEL_COUNT)
@@ -653,6 +760,45 @@ static void check_store_rules(Analysis *a, const Event *ev, DescKind kv, DescKin
 		snprintf(what, sizeof(what), "contiguous bit changed on a live entry at BBM level 0 (RKHRBC needs FEAT_BBML1)");
 		add_violation(a, ev->pe, ev->pc, "RNGLXZ", what);
 	}
+}
+
+/* --- contiguous groups (RQTRPM, RJQQTC) ------------------------------------------ */
+
+static void note_cont_group(Analysis *a, uint64_t desc_pa, uint64_t va, int level, const WindowCause *cause)
+{
+	uint64_t pa = desc_pa & ~(16ull * 8 - 1);
+	uint64_t gva = va & ~(16 * desc_level_size(level) - 1);
+
+	for (size_t i = 0; i < a->ncg; i++)
+		if (a->cg[i].pa == pa && a->cg[i].level == level) {
+			a->cg[i].cause = *cause;
+			return;
+		}
+	GROW(a->cg, a->ncg, a->ccg);
+	a->cg[a->ncg++] = (ContGroup){ .pa = pa, .va = gva, .level = level, .cause = *cause };
+}
+
+/*
+ * Judge contiguous group @i now: a group still misprogrammed when a TLBI
+ * that should make its change take effect is issued (or at the end) stays
+ * misprogrammed after it, so lookups keep returning any one of the entries
+ * (RJQQTC) or abort. Transient states while the whole group is rewritten
+ * are not judged. The group is forgotten either way.
+ */
+static void judge_cont_group(Analysis *a, size_t i, int pe, uint64_t pc, const char *when)
+{
+	ContGroup g = a->cg[i];
+	uint64_t d[16];
+	char why[120], what[400];
+
+	a->cg[i] = a->cg[--a->ncg];
+	for (int k = 0; k < 16; k++)
+		d[k] = a->rd(a->rd_ctx, g.pa + 8ull * (unsigned)k);
+	if (!rules_cont_misprogrammed(d, g.level, why, sizeof(why)))
+		return;
+	snprintf(what, sizeof(what), "contiguous group at VA 0x%llx (L%d descriptors at 0x%llx) misprogrammed %s: %s",
+		 (unsigned long long)g.va, g.level, (unsigned long long)g.pa, when, why);
+	add_violation(a, pe, pc, "RJQQTC", what);
 }
 
 static void on_desc_write(Analysis *a, const Event *ev)
@@ -697,30 +843,38 @@ static void on_desc_write(Analysis *a, const Event *ev)
 	if (valid_old && valid_new && V != W)
 		check_store_rules(a, ev, kv, kw, va);
 
+	uint32_t cause_idx = (uint32_t)-1;
 	for (unsigned pi = 0; pi < a->npes; pi++) {
 		PeA *p = &a->pe[pi];
-		if (!p->active || !(p->regs.sctlr & SCTLR_M))
+		HoldTag tags[ANALYSIS_MAX_TAINT + 1];
+		if (!p->active)
 			continue;
+		unsigned ntags = may_hold(a, p, va, D, L, tags);
+		if (!ntags)
+			continue;
+		/* Walks happen, and windows open, only while the MMU is on; see on_mmu_on. */
 		bool reach = reaches_with(a, &p->regs, va, D, L);
-		if (!reach && !may_hold_tree(a, p, va, D, L))
-			continue;
-		uint64_t visible = NOT_YET;   /* set at the storer's DSB */
 
 		/* 1. What the PE may have cached from the old descriptor becomes stale. */
 		if (valid_old && V != W) {
+			if (cause_idx == (uint32_t)-1) {
+				GROW(a->causes, a->ncauses, a->ccauses);
+				a->causes[a->ncauses] = cause;
+				cause_idx = (uint32_t)a->ncauses++;
+			}
 			if (kv == DESC_KIND_TABLE) {
 				Leaf t = { .va = va & ~(size - 1), .oa = V & DESC_OA_MASK, .desc = V,
 					   .desc_pa = D, .size_log2 = 12 + 9 * (3 - (unsigned)L), .level = L };
-				add_stale(p, &t, false, ev->pe, visible);
+				add_stale_tagged(p, &t, false, ev->pe, cause_idx, tags, ntags);
 			}
 			if (old.truncated) {
 				Leaf whole = { .va = va & ~(size - 1), .oa = 0, .desc = V, .desc_pa = D,
 					       .size_log2 = 12 + 9 * (3 - (unsigned)L), .level = L };
-				add_stale(p, &whole, true, ev->pe, visible);
+				add_stale_tagged(p, &whole, true, ev->pe, cause_idx, tags, ntags);
 			} else {
 				for (size_t i = 0; i < old.n; i++)
 					if (cacheable(p, old.l[i].desc, old.l[i].level))
-						add_stale(p, &old.l[i], true, ev->pe, visible);
+						add_stale_tagged(p, &old.l[i], true, ev->pe, cause_idx, tags, ntags);
 			}
 		}
 		if (!reach)
@@ -752,18 +906,22 @@ static void on_desc_write(Analysis *a, const Event *ev)
 	}
 	free(old.l);
 	free(cur.l);
+	if ((L == 3 || L == 2) && ((V | W) & DESC_CONT))
+		note_cont_group(a, D, va, L, &cause);
 }
 
 static void on_dsb(Analysis *a, const Event *ev)
 {
-	unsigned types = (unsigned)ev->val & 3;
-	char by[96];
+	DsbOp d = rules_dsb_decode((unsigned)ev->val);
+	char by[96], name[16];
 
-	if (types != 2 && types != 3)
-		return;     /* DSB ...LD does not wait for stores */
-	snprintf(by, sizeof(by), "dsb by PE%d made the new descriptor visible", ev->pe);
+	snprintf(by, sizeof(by), "dsb %s by PE%d made the new descriptor visible",
+		 rules_dsb_name(&d, name, sizeof(name)), ev->pe);
 	for (unsigned pi = 0; pi < a->npes; pi++) {
 		PeA *p = &a->pe[pi];
+		/* RSPVBD: only the walkers of the barrier's domain (rules.c). */
+		if (!rules_dsb_publishes_to(&d, ev->pe, (int)pi))
+			continue;
 		for (size_t i = 0; i < p->nst; i++)
 			if (p->st[i].storer == ev->pe && p->st[i].visible_tick == NOT_YET)
 				p->st[i].visible_tick = ev->tick;
@@ -775,9 +933,21 @@ static void on_dsb(Analysis *a, const Event *ev)
 
 static void on_tlbi_issue(Analysis *a, const Event *ev)
 {
+	char name[24], when[64];
+
 	GROW(a->tt, a->ntt, a->ctt);
 	a->tt[a->ntt++] = (TlbiTrack){ .issuer = ev->pe, .tick = ev->tick, .pc = ev->pc, .op = ev->tlbi,
 				       .remaining = ev->count };
+	/* Contiguous groups this TLBI covers are judged as they stand now. */
+	for (size_t i = a->ncg; i-- > 0;) {
+		const ContGroup *g = &a->cg[i];
+		TlbEntry e = { .va = g->va, .size_log2 = (uint8_t)(__builtin_ctzll(desc_level_size(g->level)) + 4),
+			       .level = (uint8_t)g->level, .leaf = true, .global = true };
+		if (!tlbi_covers(&ev->tlbi, &e, false))
+			continue;
+		snprintf(when, sizeof(when), "when tlbi %s was issued", tlbi_name(&ev->tlbi, name, sizeof(name)));
+		judge_cont_group(a, i, ev->pe, ev->pc, when);
+	}
 }
 
 static void on_tlbi_complete(Analysis *a, const Event *ev)
@@ -798,8 +968,9 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 	size_t k = 0;
 	for (size_t i = 0; i < p->nst; i++) {
 		Stale *s = &p->st[i];
+		/* The tags a TLB entry for it would carry (RNWYRD): one matching rule, tlbi_covers. */
 		TlbEntry e = { .va = s->va, .size_log2 = (uint8_t)s->size_log2, .level = (uint8_t)s->level,
-			       .leaf = s->leaf, .global = !(s->desc & DESC_NG), .asid = ev->tlbi.asid };
+			       .leaf = s->leaf, .global = s->global, .asid = s->asid };
 		/* Removed only if the walker could no longer refill it when the TLBI was issued. */
 		if (tlbi_covers(&ev->tlbi, &e, a->ttl_strict) && s->visible_tick <= issued) {
 			if (s->win >= 0 && --a->w[s->win].refs == 0)
@@ -827,8 +998,41 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 		p->st[k++] = *s;
 	}
 	p->nst = k;
-	if (ev->tlbi.kind == TLBI_VMALL || ev->tlbi.kind == TLBI_ASID)
+	if (ev->tlbi.kind == TLBI_VMALL)
 		p->ntaint = 0;
+	/* A TLBI by ASID leaves the global entries of the trees left behind. */
+	for (unsigned i = 0; ev->tlbi.kind == TLBI_ASID && i < p->ntaint; i++)
+		if (p->taint[i].asid == ev->tlbi.asid)
+			p->taint[i].global_only = true;
+}
+
+/*
+ * PE @pi turned its MMU on: what it kept cached while the MMU was off (its
+ * stale entries without a window yet) meets the tables as they are now.
+ */
+static void on_mmu_on(Analysis *a, unsigned pi)
+{
+	PeA *p = &a->pe[pi];
+
+	for (size_t i = 0; i < p->nst && p->nunres; i++) {
+		Stale s = p->st[i];
+		if (s.win >= 0)
+			continue;
+		WalkResult w;
+		walk_translate(&p->regs, s.va, an_read, a, NULL, &w);
+		/* The deepest descriptor read at or above the stale entry's level. */
+		int k = w.nsteps - 1;
+		while (k >= 0 && w.step[k].level > s.level)
+			k--;
+		if (k < 0)
+			continue;
+		const WalkStep *st = &w.step[k];
+		LeafList cur = { 0 };
+		collect_leaves(a, st->desc, st->pa, st->level, st->va_base, &cur);
+		if (cur.n)
+			check_conflicts(a, pi, st->va_base, desc_level_size(st->level), &cur, &a->causes[s.cause]);
+		free(cur.l);
+	}
 }
 
 static void on_sysreg(Analysis *a, const Event *ev)
@@ -843,13 +1047,21 @@ static void on_sysreg(Analysis *a, const Event *ev)
 	case SYSREG_SCTLR_EL1: p->regs.sctlr = ev->val; break;
 	default: return;
 	}
-	/* Entries from the tree left behind may still be held (no TLBI yet). */
-	if (old.sctlr & SCTLR_M) {
-		uint64_t left[2] = { old.ttbr0 != p->regs.ttbr0 ? old.ttbr0 : 0,
-				     old.ttbr1 != p->regs.ttbr1 ? old.ttbr1 : 0 };
+	/*
+	 * Entries from a tree left behind, or cached under an ASID left behind,
+	 * may still be held (no TLBI yet): with the MMU on or off.
+	 */
+	if (p->mmu_seen) {
+		uint16_t asid = walk_asid(&old);
+		bool asid_changed = asid != walk_asid(&p->regs);
+		uint64_t was[2] = { old.ttbr0, old.ttbr1 }, now[2] = { p->regs.ttbr0, p->regs.ttbr1 };
 		for (int i = 0; i < 2; i++)
-			if (left[i] && p->ntaint < 8)
-				p->taint[p->ntaint++] = left[i];
+			if ((was[i] & DESC_OA_MASK) && (asid_changed || (was[i] & DESC_OA_MASK) != (now[i] & DESC_OA_MASK)))
+				add_taint(p, was[i], asid);
+	}
+	if (!(old.sctlr & SCTLR_M) && (p->regs.sctlr & SCTLR_M)) {
+		p->mmu_seen = true;
+		on_mmu_on(a, ev->pe);
 	}
 	/* Fault windows on descriptors the PE no longer reaches are over. */
 	for (size_t i = p->nfo; i-- > 0;) {
@@ -862,8 +1074,10 @@ static void on_sysreg(Analysis *a, const Event *ev)
 static void on_access(Analysis *a, const Event *ev, bool fault)
 {
 	PeA *p = &a->pe[ev->pe];
-	if (!p->nopen)
+	/* With the MMU off an access translates nothing (VA = PA). */
+	if (!p->nopen || !(p->regs.sctlr & SCTLR_M))
 		return;
+	int stale = -1;     /* served by an old translation? (walked once, on the first window) */
 	for (unsigned lg = 12; lg < 64; lg++) {
 		if (!p->ocount[lg])
 			continue;
@@ -872,10 +1086,17 @@ static void on_access(Analysis *a, const Event *ev, bool fault)
 			Window *w = &a->w[i];
 			if (w->va != base || size_lg(w->size) != lg)
 				continue;
-			if (fault)
+			if (fault) {
 				w->faults++;
-			else
-				w->accesses++;
+				continue;
+			}
+			w->accesses++;
+			if (stale < 0) {
+				WalkResult now;
+				walk_translate(&p->regs, ev->va, an_read, a, NULL, &now);
+				stale = rules_stale_use(ev->pa, &now, ev->access, ev->level);
+			}
+			w->stale_uses += (uint64_t)stale;
 		}
 	}
 }
@@ -899,6 +1120,59 @@ void analysis_event(void *ctx, const Event *ev)
 	}
 }
 
+/*
+ * RGPPYH: every descriptor change that needed TLB maintenance and got no
+ * TLBI covering it, completed on a PE that may still hold the old entry,
+ * by the end of the run: one violation per change, naming the PEs. Needed:
+ * a change beyond size or of permissions (stale and conflict windows whose
+ * difference is not the size alone), or a translation removed (valid to
+ * invalid) and still invalid. A size-only change at level 2 may linger
+ * (RFFWJK); at levels 0 and 1 it is already a violation (RKFLJB).
+ */
+static void flag_uninvalidated(Analysis *a)
+{
+	size_t nc = a->ncauses;
+	uint64_t *pes = calloc(nc ? nc : 1, sizeof(*pes));
+
+	for (unsigned pi = 0; pi < a->npes; pi++) {
+		PeA *p = &a->pe[pi];
+		for (size_t i = 0; i < p->nst; i++) {
+			const Stale *s = &p->st[i];
+			bool needed;
+			if (!s->leaf)
+				continue;
+			if (s->win >= 0) {
+				needed = a->w[s->win].needs_tlbi;
+			} else {
+				/* No window: nothing valid replaced it (where the PE could see it). */
+				WalkRegs r = p->regs;
+				WalkResult w;
+				r.sctlr |= SCTLR_M;
+				walk_translate(&r, s->va, an_read, a, NULL, &w);
+				needed = w.fault != FAULT_NONE;
+			}
+			if (needed)
+				pes[s->cause] |= 1ull << pi;
+		}
+	}
+	for (size_t c = 0; c < nc; c++) {
+		if (!pes[c])
+			continue;
+		const WindowCause *k = &a->causes[c];
+		char what[160], list[64] = "";
+		size_t n = 0;
+		for (unsigned pi = 0; pi < a->npes && n + 6 < sizeof(list); pi++)
+			if (pes[c] >> pi & 1)
+				n += (size_t)snprintf(list + n, sizeof(list) - n, "%sPE%u", n ? "," : "", pi);
+		snprintf(what, sizeof(what),
+			 "change of the L%d descriptor at 0x%llx needed TLB invalidation; none covering it completed on %s by the end",
+			 k->level, (unsigned long long)k->desc_pa, list);
+		a->now = k->tick;
+		add_violation(a, k->pe, k->pc, "RGPPYH", what);
+	}
+	free(pes);
+}
+
 void analysis_finish(Analysis *a, uint64_t end_tick)
 {
 	char what[160], name[24];
@@ -909,11 +1183,23 @@ void analysis_finish(Analysis *a, uint64_t end_tick)
 	a->now = end_tick;
 	for (size_t i = 0; i < a->nw; i++) {
 		Window *w = &a->w[i];
-		/* A stale translation that was used, or never invalidated, is a violation (RGPPYH). */
-		if (w->kind == WIN_STALE && (w->close_tick == NOT_YET || w->accesses))
-			w->severity = SEV_VIOLATION;
+		/*
+		 * A stale translation never invalidated is a violation (RGPPYH).
+		 * One a TLBI closed is benign whatever the PE did inside: the
+		 * severity comes from the sequence, not from the schedule; the
+		 * accesses inside are reported as accesses and stale uses.
+		 */
+		if (w->kind == WIN_STALE)
+			w->severity = w->close_tick == NOT_YET ? SEV_VIOLATION : SEV_BENIGN;
 		w->latent = !w->accesses && !w->faults;
 	}
+	flag_uninvalidated(a);
+	while (a->ncg) {
+		WindowCause c = a->cg[a->ncg - 1].cause;
+		a->now = c.tick;
+		judge_cont_group(a, a->ncg - 1, c.pe, c.pc, "at the end of the run");
+	}
+	a->now = end_tick;
 	for (size_t i = 0; i < a->ntt; i++) {
 		if (a->tt[i].remaining <= 0)
 			continue;

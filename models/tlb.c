@@ -12,7 +12,8 @@
  *    splinters alike (RTVTYQ); the last-level forms (VALE1, VAALE1, RVALE1,
  *    RVAALE1) leave walk-cache entries alone (D8.17.5).
  *  - TTL hints (FEAT_TTL): with ttl_strict, an entry from another level than
- *    the hint need not be invalidated, so it is not (section 4.1 of the brief).
+ *    the hint need not be invalidated, so it is not, and a hint for another
+ *    granule invalidates nothing (section 4.1 of the brief).
  * Simplifications: one translation regime (EL1&0, no VMID); walk-cache
  * entries are indexed only by VA, not by descriptor PA (RBKKRB allows both).
  */
@@ -243,6 +244,8 @@ bool tlbi_decode(unsigned op1, unsigned crn, unsigned crm, unsigned op2,
 		 */
 		if (((xt >> 46) & 3) == 1 && ((xt >> 44) & 3) != 0)
 			op->ttl_level = (int)((xt >> 44) & 3);
+		/* TTL[3:2] = 0b10 or 0b11: a hint for a 16K or 64K granule, wrong here. */
+		op->ttl_other_granule = ((xt >> 46) & 3) >= 2;
 		break;
 	case 6: case 2: case 5: {      /* RVAE1, RVAE1IS, RVAE1OS ... */
 		if (!(op2 & 1))
@@ -263,6 +266,8 @@ bool tlbi_decode(unsigned op1, unsigned crn, unsigned crm, unsigned op2,
 		unsigned ttl = (xt >> 37) & 3;
 		if (ttl)
 			op->ttl_level = (int)ttl;
+		/* TG = 0b10 or 0b11: the range is given for a 16K or 64K granule. */
+		op->ttl_other_granule = ((xt >> 46) & 3) >= 2;
 		break;
 	}
 	default:
@@ -316,6 +321,9 @@ bool tlbi_covers(const TlbiOp *op, const TlbEntry *e, bool ttl_strict)
 	if (tlbi_last_level_only(op->kind) && !e->leaf)
 		return false;
 	if (!tlbi_any_asid(op->kind) && !e->global && e->asid != op->asid)
+		return false;
+	/* A hint for another granule is wrong for every entry: none need go. */
+	if (ttl_strict && op->ttl_other_granule)
 		return false;
 	/* The TTL hint names the level of the leaf entry: walk-cache entries stay in scope. */
 	if (ttl_strict && op->ttl_level >= 0 && e->leaf && op->ttl_level != e->level)

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "machine_priv.h"
+#include "bbmsim/rules.h"
 #include "bbmsim/sysinsn.h"
 
 #define DEFAULT_MAX_INSNS 10000000ull
@@ -375,8 +376,9 @@ typedef struct WalkCtx {
 
 /*
  * A walker's read of a descriptor (RTGRMW: a separate observer). Under
- * WALK_VIS_AT_DSB a store not yet followed by its PE's DSB is not seen:
- * the walk reads the value from before the oldest such store.
+ * WALK_VIS_AT_DSB a store not yet made visible to this walker by a DSB of
+ * its PE (rules_dsb_publishes_to) is not seen: the walk reads the value
+ * from before the oldest such store.
  */
 static uint64_t walk_read(void *ctx, uint64_t pa, int level)
 {
@@ -392,7 +394,7 @@ static uint64_t walk_read(void *ctx, uint64_t pa, int level)
 		for (unsigned i = 0; i < m->npes; i++)
 			for (size_t j = 0; j < m->pe[i].nps; j++) {
 				PendingStore *s = &m->pe[i].ps[j];
-				if (s->pa == pa && s->tick < best_tick) {
+				if (s->pa == pa && s->tick < best_tick && !(s->seen >> w->pe->id & 1)) {
 					best_tick = s->tick;
 					v = s->old;
 				}
@@ -1060,11 +1062,11 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 			pe->monitor = pa & ~63ull;
 		}
 		EMIT(m, .type = EV_MEM, .pe = pe->id, .va = addr, .pa = pa, .size = size,
-		     .access = ACCESS_READ);
+		     .access = ACCESS_READ, .level = pe->el);
 		return;
 	}
 	EMIT(m, .type = EV_MEM, .pe = pe->id, .va = addr, .pa = pa, .size = size,
-	     .val = (uint64_t)value, .access = ACCESS_WRITE);
+	     .val = (uint64_t)value, .access = ACCESS_WRITE, .level = pe->el);
 	/* A store clears other PEs' exclusive monitors on the granule: an event (WFE wake-up). */
 	if (m->armed_monitors) {
 		for (unsigned i = 0; i < m->npes; i++) {
@@ -1081,10 +1083,23 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		}
 	}
 	if (is_table_page(m, pa) || is_table_page(m, pa + (uint64_t)size - 1)) {
+		/*
+		 * One record per descriptor word, whatever the store form: Unicorn
+		 * may call this hook once per element or byte (ST1..ST4, unaligned
+		 * stores), so a word already recorded in this step keeps the value
+		 * it had before the step's first write to it.
+		 */
 		for (uint64_t w = pa & ~7ull; w < pa + (uint64_t)size; w += 8) {
-			/* The largest A64 store (DC ZVA, ST4 of Q registers) is 64 bytes: 8 words. */
-			if (pe->nst == STEP_STORES_MAX)
-				break;
+			bool seen = false;
+			for (unsigned i = 0; i < pe->nst && !seen; i++)
+				seen = pe->st[i].pa == w;
+			if (seen)
+				continue;
+			if (pe->nst == STEP_STORES_MAX) {
+				/* The largest A64 store (DC ZVA, ST4 of Q registers) is 64 bytes: 9 words unaligned. */
+				pe_error(pe, "internal error: one instruction stored to more descriptor words than the model records");
+				return;
+			}
 			pe->st[pe->nst++] = (StepStore){ .pa = w, .old = machine_phys_read64(m, w) };
 		}
 	}
@@ -1440,12 +1455,16 @@ static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)
 	PendingTlbi p = { .op = *op, .issuer = pe->id, .tick = m->tick };
 	int ntargets = 0;
 
+	/* IS and OS reach every PE here: one Inner Shareable domain. */
+	for (unsigned i = 0; i < m->npes; i++)
+		ntargets += op->scope != TLBI_LOCAL || &m->pe[i] == pe;
+	/* The issue comes first, also when the TLBI completes at once (tlbi_completion: at-issue). */
+	EMIT(m, .type = EV_TLBI_ISSUE, .pe = pe->id, .pc = pc, .insn = insn, .tlbi = *op,
+	     .va = op->va, .count = ntargets);
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *q = &m->pe[i];
-		/* IS and OS reach every PE here: one Inner Shareable domain. */
 		if (op->scope == TLBI_LOCAL && q != pe)
 			continue;
-		ntargets++;
 		if (m->cfg.broken_tlbi_for_tests && q != pe)
 			continue;
 		if (m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE) {
@@ -1458,42 +1477,44 @@ static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)
 		}
 		q->pt[q->npt++] = p;
 	}
-	EMIT(m, .type = EV_TLBI_ISSUE, .pe = pe->id, .pc = pc, .insn = insn, .tlbi = *op,
-	     .va = op->va, .count = ntargets);
 }
 
 /*
- * DSB (D8.17.5, RYNJCP, RPSMWS): completes the TLBIs this PE issued when it
- * covers loads and stores (not the ST or LD forms); a broadcast TLBI needs
- * Inner or Outer Shareable or full system scope, a local one any scope.
- * Any DSB that covers stores makes this PE's table stores visible to all
- * walkers (RSPVBD).
+ * DSB (D8.17.5): the rules module says which of this PE's table stores
+ * become visible to which walkers (RSPVBD, by the barrier's domain) and
+ * which of the TLBIs it issued complete (RYNJCP, RPSMWS).
  */
 static void pe_exec_dsb(Pe *pe, unsigned crm, uint64_t pc, uint32_t insn)
 {
 	Machine *m = pe->m;
-	unsigned types = crm & 3, domain = crm >> 2;   /* types: 1 LD, 2 ST, 3 all */
-	bool full = types == 3;
-	bool stores = types == 3 || types == 2;
-	bool broadcast_ok = domain != 1;               /* not NSH */
+	DsbOp d = rules_dsb_decode(crm);
 
 	EMIT(m, .type = EV_DSB, .pe = pe->id, .pc = pc, .insn = insn, .val = crm);
-	if (stores && pe->nps) {
-		size_t n = pe->nps;
-		m->pending_stores -= n;
-		pe->nps = 0;
-		/* What walkers read changes now (RSPVBD). */
-		for (size_t j = 0; j < n; j++)
-			mirror_desc_changed(m, pe->ps[j].pa);
+	if (d.stores && pe->nps) {
+		uint64_t all = m->npes == 64 ? ~0ull : (1ull << m->npes) - 1, seen = 0;
+		for (unsigned i = 0; i < m->npes; i++)
+			if (rules_dsb_publishes_to(&d, pe->id, (int)i))
+				seen |= 1ull << i;
+		size_t k = 0, n = pe->nps;
+		for (size_t j = 0; j < n; j++) {
+			PendingStore *s = &pe->ps[j];
+			uint64_t before = s->seen;
+			s->seen |= seen;
+			/* What these walkers read changes now. */
+			if (s->seen != before)
+				mirror_desc_changed(m, s->pa);
+			if (s->seen != all)
+				pe->ps[k++] = *s;
+		}
+		pe->nps = k;
+		m->pending_stores -= n - k;
 	}
-	if (!full)
-		return;
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *q = &m->pe[i];
 		size_t k = 0;
 		for (size_t j = 0; j < q->npt; j++) {
 			PendingTlbi *p = &q->pt[j];
-			if (p->issuer == pe->id && (p->op.scope == TLBI_LOCAL || broadcast_ok))
+			if (p->issuer == pe->id && rules_dsb_completes(&d, &p->op))
 				tlbi_complete_on(m, q, p);
 			else
 				q->pt[k++] = *p;

@@ -27,6 +27,7 @@ typedef struct MirrorRegion {
 /* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
 typedef struct PendingStore {
 	uint64_t pa, old, val, tick;
+	uint64_t seen;               /* walkers (PE bits) a DSB already made it visible to */
 } PendingStore;
 
 /* A TLBI issued and not yet completed on its target. */
@@ -41,7 +42,7 @@ typedef struct StepStore {
 	uint64_t pa, old;
 } StepStore;
 
-#define STEP_STORES_MAX 16   /* words per step: twice the largest A64 store */
+#define STEP_STORES_MAX 16   /* distinct words per step: the largest A64 store touches 9 */
 
 typedef struct Pe {
 	int id;

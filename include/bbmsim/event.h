@@ -13,7 +13,7 @@
 
 typedef enum EventType {
 	EV_INSN,            /* pc, insn */
-	EV_MEM,             /* va, pa, size, val, access */
+	EV_MEM,             /* va, pa, size, val, access; level = the PE's EL */
 	EV_TLB_HIT,         /* va; entry */
 	EV_TLB_MISS,        /* va */
 	EV_TLB_MULTIHIT,    /* va; count = matches */

@@ -111,7 +111,8 @@ typedef struct TlbiOp {
 	uint64_t va;            /* VA (bits 55:12 from Xt, sign-extended from bit 55) */
 	uint64_t size;          /* bytes covered (range forms); 4 KiB otherwise */
 	uint16_t asid;
-	int ttl_level;          /* -1 when no TTL hint, else level 0..3 */
+	int ttl_level;          /* -1 when no TTL level hint, else level 0..3 */
+	bool ttl_other_granule; /* the TTL (or TG) field names a 16K or 64K granule, not 4K */
 	uint64_t xt;            /* the raw operand */
 } TlbiOp;
 
@@ -125,7 +126,14 @@ bool tlbi_decode(unsigned op1, unsigned crn, unsigned crm, unsigned op2,
 /* "vae1is" etc.; writes into @buf. */
 const char *tlbi_name(const TlbiOp *op, char *buf, size_t len);
 
-/* Would @op remove @e? @ttl_strict: a TTL hint that names another level spares the entry. */
+/*
+ * Would @op remove @e? @ttl_strict (the `ttl: strict` knob): a TTL hint that
+ * is wrong for the entry need not invalidate it (section 4.1 of the brief),
+ * so it does not: a hint naming another level spares leaf entries of other
+ * levels; a hint naming another granule (16K or 64K: e.g. TTL = 0b1111 from
+ * `lsr x, va, #12` of a TTBR1 VA without masking bits 63:44) spares every
+ * entry. Without @ttl_strict hints are ignored.
+ */
 bool tlbi_covers(const TlbiOp *op, const TlbEntry *e, bool ttl_strict);
 
 /*
