@@ -796,7 +796,7 @@ static void judge_cont_group(Analysis *a, size_t i, int pe, uint64_t pc, const c
 		d[k] = a->rd(a->rd_ctx, g.pa + 8ull * (unsigned)k);
 	if (!rules_cont_misprogrammed(d, g.level, why, sizeof(why)))
 		return;
-	snprintf(what, sizeof(what), "contiguous group at VA 0x%llx (L%d descriptors at 0x%llx) misprogrammed %s: %s",
+	snprintf(what, sizeof(what), "contiguous group at VA 0x%llx (L%d, at 0x%llx) misprogrammed %s: %s",
 		 (unsigned long long)g.va, g.level, (unsigned long long)g.pa, when, why);
 	add_violation(a, pe, pc, "RJQQTC", what);
 }

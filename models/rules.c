@@ -74,7 +74,7 @@ bool rules_cont_misprogrammed(const uint64_t group[16], int level, char *why, si
 		if (oa_a == oa_b && !diff)
 			continue;
 		if (why)
-			snprintf(why, len, "contiguous entries %d and %d of the group disagree on %s", first, i,
+			snprintf(why, len, "entries %d and %d disagree on %s", first, i,
 				 oa_a != oa_b ? "the output address" :
 				 diff & (DESC_AP1 | DESC_AP2 | DESC_PXN | DESC_UXN) ? "permissions" :
 				 diff & DESC_NG ? "nG" : "memory type or shareability");

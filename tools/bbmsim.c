@@ -420,8 +420,8 @@ static void print_window(FILE *o, const Window *w)
 	fprintf(o, "    PE%d %-17s %-14s VA 0x%" PRIx64 "+0x%" PRIx64 "  ticks %" PRIu64 "..", w->pe,
 		window_kind_name(w->kind), severity_name(w->severity), w->va, w->size, w->open_tick);
 	print_tick(o, w->close_tick);
-	fprintf(o, "  accesses %" PRIu64 " faults %" PRIu64 "%s\n", w->accesses, w->faults,
-		w->latent ? "  (latent: no access inside)" : "");
+	fprintf(o, "  accesses %" PRIu64 " (stale uses %" PRIu64 ") faults %" PRIu64 "%s\n", w->accesses,
+		w->stale_uses, w->faults, w->latent ? "  (latent: no access inside)" : "");
 	fprintf(o, "      why: %s\n", w->why);
 	fprintf(o, "      opened by PE%d pc 0x%" PRIx64 " insn 0x%08x at tick %" PRIu64
 		   ": desc @0x%" PRIx64 " L%d %s -> %s\n",
@@ -539,6 +539,7 @@ static void json_level(FILE *o, LevelRun *r)
 		fprintf(o, ",\"closed_by\":");
 		json_str(o, w[i].closed_by);
 		fprintf(o, ",\"latent\":%s", w[i].latent ? "true" : "false");
+		fprintf(o, ",\"stale_uses\":%" PRIu64, w[i].stale_uses);
 		fprintf(o, ",\"accesses\":%" PRIu64 ",\"faults\":%" PRIu64 ",\"cause\":{\"pe\":%d,\"pc\":%" PRIu64
 			   ",\"tick\":%" PRIu64 ",\"insn\":%u,\"desc_pa\":%" PRIu64 ",\"level\":%d,\"old\":%" PRIu64
 			   ",\"new\":%" PRIu64 ",\"old_decoded\":",
@@ -586,7 +587,7 @@ static Scenario *load_or_die(const char *path)
 
 typedef struct WinStats {
 	size_t count, latent;
-	uint64_t longest, accesses;
+	uint64_t longest, accesses, stale_uses;
 } WinStats;
 
 static WinStats win_stats(const Analysis *a, int kind, uint64_t end)
@@ -602,6 +603,7 @@ static WinStats win_stats(const Analysis *a, int kind, uint64_t end)
 		st.count++;
 		st.latent += w[i].latent;
 		st.accesses += w[i].accesses;
+		st.stale_uses += w[i].stale_uses;
 		if (len > st.longest)
 			st.longest = len;
 	}
@@ -642,9 +644,13 @@ static void print_compare(const Scenario *s, LevelRun *runs, size_t nl, bool md)
 	for (size_t i = 0; i < nl; i++)
 		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TLB_CONFLICT));
 	row(md, "TLB conflict aborts taken", v, nl);
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, WIN_STALE, machine_tick(runs[i].m)).accesses);
-	row(md, "stale uses (accesses in stale windows)", v, nl);
+	for (size_t i = 0; i < nl; i++) {
+		uint64_t uses = 0;
+		for (int k = 0; k < WIN_KIND_COUNT; k++)
+			uses += win_stats(runs[i].a, k, machine_tick(runs[i].m)).stale_uses;
+		snprintf(v[i], sizeof(v[i]), "%" PRIu64, uses);
+	}
+	row(md, "stale uses (old translation used)", v, nl);
 	for (int k = 0; k < WIN_KIND_COUNT; k++) {
 		for (size_t i = 0; i < nl; i++) {
 			WinStats st = win_stats(runs[i].a, k, machine_tick(runs[i].m));
