@@ -374,7 +374,10 @@ static void test_invalidate(void)
 		{ "vale1is TTL=2 strict", 3, 5, xt_va(0x80000000, 1, TTL_4K(2)), true, M(EB) },
 		{ "vaale1is TTL=3 strict", 3, 7, xt_va(0x80000000, 0, TTL_4K(3)), true, M(EC) },
 		{ "vale1is TTL level 0 = no hint", 3, 5, xt_va(0x80000000, 1, TTL_4K(0)), true, M(EB) },
-		{ "vale1is 16K TTL = no hint", 3, 5, xt_va(0x80000000, 1, 0xb), true, M(EB) },
+		/* A hint for another granule is wrong for every entry of 4K tables: strict spares them all. */
+		{ "vale1is 16K TTL strict spares all", 3, 5, xt_va(0x80000000, 1, 0xb), true, 0 },
+		{ "vale1is 64K TTL strict spares all", 3, 1, xt_va(0x80000000, 1, 0xf), true, 0 },
+		{ "vale1is 16K TTL lenient = no hint", 3, 5, xt_va(0x80000000, 1, 0xb), false, M(EB) },
 		{ "rvaale1is TTL=3 strict", 2, 7, xt_range(0x80000000, 0, 0, 0, 3), true,
 		  M(EC) | M(ED) },
 		{ "rvaale1is TTL=2 strict", 2, 7, xt_range(0x80000000, 0, 0, 0, 2), true, M(EB) },
