@@ -90,6 +90,7 @@ typedef enum ExpKind {
 	EXP_FAULTS,
 	EXP_WINDOWS,
 	EXP_VIOLATIONS,
+	EXP_STALE_USES,
 	EXP_REG,
 	EXP_MEM,
 } ExpKind;
@@ -1552,9 +1553,37 @@ static bool load_violation(Ld *l, yaml_node_t *v, int level)
 	return load_bounds(l, v, e);
 }
 
+/* stale_uses: a number, or {pe, kind, min, max, count}: accesses an old translation served (rules_stale_use). */
+static bool load_stale_uses(Ld *l, yaml_node_t *v, int level)
+{
+	static const char *const skeys[] = { "pe", "kind", "min", "max", "count", NULL };
+	Expect *e = exp_add(l, EXP_STALE_USES, level, v);
+
+	if (v->type == YAML_SCALAR_NODE) {
+		if (!get_u64(l, v, "stale_uses", 0, UINT64_MAX, &e->min))
+			return false;
+		e->max = e->min;
+		e->has_min = e->has_max = true;
+		return true;
+	}
+	if (!map_keys(l, v, "expect.stale_uses", skeys))
+		return false;
+	yaml_node_t *x;
+	if ((x = map_get(l, v, "pe")) && !load_pe_index(l, x, &e->pe))
+		return false;
+	if ((x = map_get(l, v, "kind"))) {
+		WindowKind k;
+		if (!scalar(x) || !window_kind_parse(scalar(x), &k))
+			return fail_at(l, x, "kind must be translation-fault, tlb-conflict or stale");
+		e->wkind = (int)k;
+	}
+	return load_bounds(l, v, e);
+}
+
 static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 {
-	static const char *const keys[] = { "run", "pes", "faults", "windows", "violations", "regs", "memory", NULL };
+	static const char *const keys[] = { "run", "pes", "faults", "windows", "violations", "stale_uses", "regs",
+					    "memory", NULL };
 	static const char *const run_ends[] = { "all-stopped", "instruction-limit", "deadlock", NULL };
 	static const char *const states[] = { "running", "sleeping", "halted", "faulted", "error", NULL };
 	static const char *const accesses[] = { "read", "write", "fetch", NULL };
@@ -1711,6 +1740,11 @@ static bool load_expect_block(Ld *l, yaml_node_t *n, int level, const char *bw)
 					}
 				}
 			}
+		} else if (!strcmp(k, "stale_uses")) {
+			size_t nv = v->type == YAML_SEQUENCE_NODE ? seq_len(v) : 1;
+			for (size_t q = 0; q < nv; q++)
+				if (!load_stale_uses(l, v->type == YAML_SEQUENCE_NODE ? seq_at(l, v, q) : v, level))
+					return false;
 		} else if (!strcmp(k, "violations")) {
 			/* A number, one {rule, min, max, count} map, or a list of such maps. */
 			size_t nv = v->type == YAML_SEQUENCE_NODE ? seq_len(v) : 1;
@@ -2156,6 +2190,24 @@ static void check_one(const Scenario *s, const Expect *e, Machine *m, RunEnd end
 		r->ok = in_bounds(e, got);
 		snprintf(r->text, sizeof(r->text), "%s%sviolations %s: got %llu", e->rule, e->rule[0] ? " " : "",
 			 b, (unsigned long long)got);
+		break;
+	}
+	case EXP_STALE_USES: {
+		bounds_text(e, b, sizeof(b));
+		if (!a) {
+			r->ok = false;
+			snprintf(r->text, sizeof(r->text), "%sstale uses %s: no analysis ran", who, b);
+			break;
+		}
+		const Window *w;
+		size_t nw = analysis_windows(a, &w);
+		got = 0;
+		for (size_t i = 0; i < nw; i++)
+			if ((e->wkind < 0 || (int)w[i].kind == e->wkind) && (e->pe < 0 || w[i].pe == e->pe))
+				got += w[i].stale_uses;
+		r->ok = in_bounds(e, got);
+		snprintf(r->text, sizeof(r->text), "%sstale uses%s%s %s: got %llu", who, e->wkind >= 0 ? " in " : "",
+			 e->wkind >= 0 ? window_kind_name((WindowKind)e->wkind) : "", b, (unsigned long long)got);
 		break;
 	}
 	case EXP_REG: {
