@@ -1528,19 +1528,23 @@ static bool load_pe_index(Ld *l, yaml_node_t *v, int *pe)
 	return get_int(l, v, "pe", 0, (int)l->s->cfg.npes - 1, pe);
 }
 
+/* A counting expectation given as a bare number: an exact count. */
+static bool load_exact_count(Ld *l, yaml_node_t *v, const char *what, Expect *e)
+{
+	if (!get_u64(l, v, what, 0, UINT64_MAX, &e->min))
+		return false;
+	e->max = e->min;
+	e->has_min = e->has_max = true;
+	return true;
+}
 
 static bool load_violation(Ld *l, yaml_node_t *v, int level)
 {
 	static const char *const vkeys[] = { "rule", "min", "max", "count", NULL };
 	Expect *e = exp_add(l, EXP_VIOLATIONS, level, v);
 
-	if (v->type == YAML_SCALAR_NODE) {
-		if (!get_u64(l, v, "violations", 0, UINT64_MAX, &e->min))
-			return false;
-		e->max = e->min;
-		e->has_min = e->has_max = true;
-		return true;
-	}
+	if (v->type == YAML_SCALAR_NODE)
+		return load_exact_count(l, v, "violations", e);
 	if (!map_keys(l, v, "expect.violations", vkeys))
 		return false;
 	yaml_node_t *r = map_get(l, v, "rule");
@@ -1559,13 +1563,8 @@ static bool load_stale_uses(Ld *l, yaml_node_t *v, int level)
 	static const char *const skeys[] = { "pe", "kind", "min", "max", "count", NULL };
 	Expect *e = exp_add(l, EXP_STALE_USES, level, v);
 
-	if (v->type == YAML_SCALAR_NODE) {
-		if (!get_u64(l, v, "stale_uses", 0, UINT64_MAX, &e->min))
-			return false;
-		e->max = e->min;
-		e->has_min = e->has_max = true;
-		return true;
-	}
+	if (v->type == YAML_SCALAR_NODE)
+		return load_exact_count(l, v, "stale_uses", e);
 	if (!map_keys(l, v, "expect.stale_uses", skeys))
 		return false;
 	yaml_node_t *x;

@@ -120,71 +120,51 @@ static size_t open_windows(Analysis *a, int pe)
 	return k;
 }
 
-static TlbiOp op_aside(uint16_t asid)
+/*
+ * A break-before-make remap on a rig (@ng page, ASID @asid) with TLBI @op
+ * after a break published by DSB @break_dsb: PE1's windows left open and
+ * the RGPPYH violations at the end.
+ */
+static void remap_case(const char *what, bool ng, uint16_t asid, TlbiOp op, unsigned break_dsb,
+		       unsigned open1, unsigned open0, unsigned rgppyh)
 {
-	return (TlbiOp){ .kind = TLBI_ASID, .scope = TLBI_IS, .asid = asid, .ttl_level = -1 };
+	CHECK_CASE("%s", what);
+	Rig r = rig(ng, asid, true);
+	op.ttl_level = -1;
+	op.scope = TLBI_IS;
+	op.size = 0x1000;
+	remap(&r, &op, break_dsb);
+	analysis_finish(r.a, r.tick);
+	CHECK_EQ_U64(open_windows(r.a, 1), open1);
+	CHECK_EQ_U64(open_windows(r.a, 0), open0);
+	CHECK_EQ_U64(count_rule(r.a, "RGPPYH"), rgppyh);
+	CHECK_EQ_U64(analysis_violations(r.a, &(const Violation *){ NULL }), rgppyh);
+	analysis_free(r.a);
+	CHECK_CASE_END();
 }
+
+#define DSB_ISH   0xb
+#define DSB_ISHST 0xa
+#define DSB_NSHST 0x6
 
 static void test_asid(void)
 {
-	TlbiOp vaa = { .kind = TLBI_VAA, .scope = TLBI_IS, .va = DATA_VA, .size = 0x1000, .ttl_level = -1 };
+	TlbiOp aside0 = { .kind = TLBI_ASID, .asid = 0 }, aside5 = { .kind = TLBI_ASID, .asid = 5 };
+	TlbiOp vaa = { .kind = TLBI_VAA, .va = DATA_VA };
 
-	CHECK_CASE("ASIDE1IS of another ASID, nG page");
-	Rig r = rig(true, 5, true);
-	remap(&r, &(TlbiOp){ .kind = TLBI_ASID, .scope = TLBI_IS, .asid = 0, .ttl_level = -1 }, 0xb);
-	analysis_finish(r.a, r.tick);
-	CHECK_EQ_U64(open_windows(r.a, 1), 1);
-	CHECK_EQ_U64(count_rule(r.a, "RGPPYH"), 1);
-	analysis_free(r.a);
-
-	CHECK_CASE("ASIDE1IS of the right ASID, nG page");
-	r = rig(true, 5, true);
-	TlbiOp o = op_aside(5);
-	remap(&r, &o, 0xb);
-	analysis_finish(r.a, r.tick);
-	CHECK_EQ_U64(open_windows(r.a, 1), 0);
-	CHECK_EQ_U64(count_rule(r.a, "RGPPYH"), 0);
-	analysis_free(r.a);
-
-	CHECK_CASE("ASIDE1IS on a global page");
-	r = rig(false, 5, true);
-	remap(&r, &o, 0xb);
-	analysis_finish(r.a, r.tick);
-	CHECK_EQ_U64(open_windows(r.a, 1), 1);
-	CHECK_EQ_U64(count_rule(r.a, "RGPPYH"), 1);
-	analysis_free(r.a);
-
-	CHECK_CASE("VAAE1IS on a global page");
-	r = rig(false, 5, true);
-	remap(&r, &vaa, 0xb);
-	analysis_finish(r.a, r.tick);
-	CHECK_EQ_U64(open_windows(r.a, 1), 0);
-	CHECK_EQ_U64(analysis_violations(r.a, &(const Violation *){ NULL }), 0);
-	analysis_free(r.a);
-	CHECK_CASE_END();
+	remap_case("ASIDE1IS of another ASID, nG page", true, 5, aside0, DSB_ISH, 1, 1, 1);
+	remap_case("ASIDE1IS of the right ASID, nG page", true, 5, aside5, DSB_ISH, 0, 0, 0);
+	remap_case("ASIDE1IS on a global page", false, 5, aside5, DSB_ISH, 1, 1, 1);
+	remap_case("VAAE1IS on a global page", false, 5, vaa, DSB_ISH, 0, 0, 0);
 }
 
 static void test_dsb_domain(void)
 {
-	TlbiOp vaa = { .kind = TLBI_VAA, .scope = TLBI_IS, .va = DATA_VA, .size = 0x1000, .ttl_level = -1 };
+	TlbiOp vaa = { .kind = TLBI_VAA, .va = DATA_VA };
 
-	CHECK_CASE("break published with DSB NSHST");
-	Rig r = rig(false, 0, true);
-	remap(&r, &vaa, 0x6);           /* dsb nshst */
-	analysis_finish(r.a, r.tick);
-	CHECK_EQ_U64(open_windows(r.a, 1), 1);
-	CHECK_EQ_U64(open_windows(r.a, 0), 0);          /* its own walker saw it */
-	CHECK_EQ_U64(count_rule(r.a, "RGPPYH"), 1);
-	analysis_free(r.a);
-
-	CHECK_CASE("break published with DSB ISHST");
-	r = rig(false, 0, true);
-	remap(&r, &vaa, 0xa);           /* dsb ishst */
-	analysis_finish(r.a, r.tick);
-	CHECK_EQ_U64(open_windows(r.a, 1), 0);
-	CHECK_EQ_U64(count_rule(r.a, "RGPPYH"), 0);
-	analysis_free(r.a);
-	CHECK_CASE_END();
+	/* NSHST publishes the break to PE0's own walker only (RSPVBD). */
+	remap_case("break published with DSB NSHST", false, 0, vaa, DSB_NSHST, 1, 0, 1);
+	remap_case("break published with DSB ISHST", false, 0, vaa, DSB_ISHST, 0, 0, 0);
 }
 
 static void test_mmu_off(void)
