@@ -17,7 +17,12 @@
  * step's footprint (physical words read and written; TLBI, DSB and table
  * stores are global), prune schedules that only swap independent steps.
  * Each schedule runs on a reset machine (machine_reset) with its memory
- * image restored, under each TLB policy.
+ * image restored, under each TLB policy. Under the policy fill+evict,
+ * "PE i caches the translation of x now" and "PE i drops its stale entry
+ * for x" are actions of the search too (ARM-TLBALLOC), for each variable
+ * whose descriptor the test writes; their footprints name PE i's TLB entry
+ * for x's page (TLB_WORD), so they commute with every step that does not
+ * touch that page on PE i.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -70,13 +75,21 @@ typedef struct Policy {
 	SpecFill spec;
 	bool prefill;
 	WalkVisibility vis;
+	bool tlb_choices;       /* fills and evictions are choice points of the search */
 } Policy;
 
 static const Policy policies[] = {
-	{ "miss", SPEC_FILL_NONE, false, WALK_VIS_IMMEDIATE },
-	{ "spec", SPEC_FILL_ADVERSARIAL, false, WALK_VIS_IMMEDIATE },
-	{ "prefill", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE },
-	{ "prefill+spec", SPEC_FILL_ADVERSARIAL, true, WALK_VIS_IMMEDIATE },
+	{ "miss", SPEC_FILL_NONE, false, WALK_VIS_IMMEDIATE, false },
+	{ "spec", SPEC_FILL_ADVERSARIAL, false, WALK_VIS_IMMEDIATE, false },
+	{ "prefill", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE, false },
+	{ "prefill+spec", SPEC_FILL_ADVERSARIAL, true, WALK_VIS_IMMEDIATE, false },
+	/*
+	 * ARM-TLBALLOC: a PE may cache a valid translation it can reach at any
+	 * time, not only on a miss or at the store that makes it valid, and may
+	 * drop an entry without a TLBI (eviction): both become actions the
+	 * search chooses between the threads' steps.
+	 */
+	{ "fill+evict", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE, true },
 };
 #define NPOLICIES (sizeof(policies) / sizeof(policies[0]))
 
@@ -88,9 +101,28 @@ typedef struct Footprint {
 	bool global;
 } Footprint;
 
+/*
+ * The actions of a node: 0..nthreads-1 step that thread; then, under a
+ * policy with TLB choices, for each thread and each variable whose
+ * descriptor the test writes, "cache its translation now" and "evict it".
+ */
+#define MAX_ACTIONS   32
+#define TLB_ACT_BOUND 1                /* each fill or eviction at most this often per execution */
+/*
+ * A pseudo word for "PE i's TLB entries for the page of va" in footprints:
+ * fills, evictions and TLBI completions on PE i write it, PE i's accesses
+ * to the page read it. Walk-cache entries are left out: the tests write
+ * last-level descriptors only (checked in tlb_actions_setup), so a table
+ * descriptor is the same whoever caches it and whenever.
+ */
+#define TLB_WORD(i, va) (0xff00000000000000ull + ((uint64_t)(i) << 44) + (((va) >> 12) << 3))
+
+typedef uint32_t ActSet;
+
 typedef struct Frame {
-	uint8_t enabled, done, sleep, chosen;
-	Footprint fp[LITMUS_MAX_THREADS];
+	ActSet enabled, done, sleep;
+	uint8_t chosen;
+	Footprint fp[MAX_ACTIONS];
 } Frame;
 
 typedef struct Outcome {
@@ -129,6 +161,10 @@ typedef struct Run {
 	Footprint *cur_fp;
 	bool spec;                      /* the policy fills speculatively */
 	struct { uint64_t pc; unsigned n; } loop[LITMUS_MAX_THREADS][16];
+	/* TLB actions (policy tlb_choices): the variables they apply to, and uses per execution. */
+	int tvar[LITMUS_MAX_VARS];
+	unsigned ntvar, nact;
+	uint8_t tlb_uses[MAX_ACTIONS];
 	Analysis *an;
 	bool want_analysis;
 	/* Results. */
@@ -543,6 +579,11 @@ static void on_event(void *ctx, const Event *ev)
 		case EV_MEM:
 			for (uint64_t pa = ev->pa & ~7ull; pa < ev->pa + (uint64_t)ev->size; pa += 8)
 				fp_add(f, ev->access == ACCESS_WRITE, pa);
+			fp_add(f, false, TLB_WORD(ev->pe, ev->va));
+			break;
+		case EV_TLB_FILL: case EV_TLB_EVICT:
+			if (ev->entry && ev->entry->leaf)
+				fp_add(f, true, TLB_WORD(ev->pe, ev->entry->va));
 			break;
 		case EV_WALK_DESC:
 			fp_add(f, false, ev->pa);
@@ -556,13 +597,27 @@ static void on_event(void *ctx, const Event *ev)
 			if (r->spec)
 				f->global = true;
 			break;
-		case EV_TLBI_COMPLETE: case EV_SYSREG: case EV_WAKE:
+		case EV_TLBI_COMPLETE:
 			/*
-			 * Another PE's TLB or registers change. A TLBI's issue only queues
-			 * it (completion comes with the DSB, at-dsb policy), and a DSB
-			 * that completes nothing changes nothing another PE can see
-			 * (walk visibility is immediate in every policy).
+			 * The target's TLB changes, nothing else: dependent with that
+			 * PE's accesses to the pages the TLBI covers (whether it held an
+			 * entry or not: a fill before it goes, one after it stays) and
+			 * with fills and evictions of them. By VA only: any ASID. A
+			 * TLBI's issue only queues it (completion comes with the DSB,
+			 * at-dsb policy), and a DSB that completes nothing changes
+			 * nothing another PE can see (walk visibility is immediate in
+			 * every policy).
 			 */
+			for (int k = 0; k < r->t->nvars; k++) {
+				TlbEntry e = { .va = r->var_va[k], .size_log2 = 12, .level = 3, .leaf = true,
+					       .global = true };
+				bool all = ev->tlbi.kind == TLBI_VMALL || ev->tlbi.kind == TLBI_ASID;
+				if (all || tlbi_covers(&ev->tlbi, &e, false))
+					fp_add(f, true, TLB_WORD(ev->pe, r->var_va[k]));
+			}
+			break;
+		case EV_SYSREG: case EV_WAKE:
+			/* Another PE's registers or state change. */
 			f->global = true;
 			break;
 		default:
@@ -828,6 +883,99 @@ static bool loop_ok(Run *r, unsigned th)
 	return false;
 }
 
+/* Action @a beyond the threads' steps: its thread, variable and kind. */
+static void tlb_action(const Run *r, unsigned a, unsigned *th, uint64_t *va, bool *evict)
+{
+	unsigned e = a - (unsigned)r->t->nthreads;
+	*th = e / (2 * r->ntvar);
+	*evict = (e / r->ntvar) % 2;
+	*va = r->var_va[r->tvar[e % r->ntvar]];
+}
+
+/*
+ * Does PE @th hold an entry for @va whose descriptor has changed since it
+ * was cached? Only those are worth evicting: dropping a current entry is
+ * the same as dropping it later, once it is stale, or as a later miss that
+ * refills the same value (the eviction commutes with every step that does
+ * not touch the page on that PE).
+ */
+static bool holds_stale(Run *r, unsigned th, uint64_t va)
+{
+	TlbEntry *hits[8];
+	size_t n = tlb_lookup(machine_pe_tlb(r->m, th), va, 0, true, hits, 8, 0);
+	for (size_t k = 0; k < n && k < 8; k++)
+		if (machine_phys_read64(r->m, hits[k]->desc_pa) != hits[k]->desc)
+			return true;
+	return false;
+}
+
+/* The actions enabled now: running threads, and fills or evictions that change a TLB. */
+static ActSet enabled_actions(Run *r)
+{
+	ActSet en = 0;
+	for (int i = 0; i < r->t->nthreads; i++)
+		if (machine_pe_state(r->m, (unsigned)i) == PE_RUNNING)
+			en |= (ActSet)1 << i;
+	for (unsigned a = (unsigned)r->t->nthreads; en && a < r->nact; a++) {
+		unsigned th;
+		uint64_t va;
+		bool ev;
+		tlb_action(r, a, &th, &va, &ev);
+		if (!(en >> th & 1) || r->tlb_uses[a] >= TLB_ACT_BOUND)
+			continue;
+		if (ev ? holds_stale(r, th, va) : machine_pe_fill(r->m, th, va, true))
+			en |= (ActSet)1 << a;
+	}
+	return en;
+}
+
+/* Take action @a; false when the execution must be discarded. */
+static StepEnd take_action(Run *r, unsigned a, Footprint *fp)
+{
+	if (a >= (unsigned)r->t->nthreads) {
+		unsigned th;
+		uint64_t va;
+		bool ev;
+		tlb_action(r, a, &th, &va, &ev);
+		r->tlb_uses[a]++;
+		fp_add(fp, true, TLB_WORD(th, va));
+		if (!ev)
+			fp_add(fp, false, r->pte_pa[r->tvar[(a - (unsigned)r->t->nthreads) % r->ntvar]]);
+		if (ev)
+			machine_pe_evict(r->m, th, va, false);
+		else
+			machine_pe_fill(r->m, th, va, false);
+		return STEP_OK;
+	}
+	if (!loop_ok(r, a))
+		return STEP_DISCARD;
+	if (!machine_step(r->m, a))
+		return STEP_DISCARD;
+	StepEnd end = settle(r, a);
+	return end == STEP_OK ? check_faults(r) : end;
+}
+
+/* Which actions exist for this test under @pol (r->nact). */
+static void tlb_actions_setup(Run *r, const Policy *pol)
+{
+	const LitmusTest *t = r->t;
+
+	r->ntvar = 0;
+	r->nact = (unsigned)t->nthreads;
+	if (!pol->tlb_choices)
+		return;
+	/* Only variables whose descriptor some thread writes (through PTE(x)). */
+	for (int k = 0; k < t->nvars; k++)
+		for (size_t i = 0; i < t->ninit; i++)
+			if (t->init[i].loc.kind == LIT_LOC_REG && t->init[i].val.kind == LIT_VAL_PTE &&
+			    t->init[i].val.var == k) {
+				r->tvar[r->ntvar++] = k;
+				break;
+			}
+	if (r->ntvar && (unsigned)t->nthreads * (1 + 2 * r->ntvar) <= MAX_ACTIONS)
+		r->nact = (unsigned)t->nthreads * (1 + 2 * r->ntvar);
+}
+
 /* Explore every schedule under one policy. Returns false on an emulator error. */
 static bool explore(Run *r, const Policy *pol, uint64_t budget)
 {
@@ -838,6 +986,13 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 	uint64_t execs = 0;
 	bool ok = true;
 
+	tlb_actions_setup(r, pol);
+	if (pol->tlb_choices && r->nact == (unsigned)t->nthreads) {
+		/* No descriptor written (or too many actions): the other policies cover it. */
+		free(st);
+		free(v);
+		return true;
+	}
 	for (;;) {
 		if (execs >= budget) {
 			r->bound_hit = true;
@@ -845,6 +1000,7 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 		}
 		exec_start(r, pol);
 		memset(r->loop, 0, sizeof(r->loop));
+		memset(r->tlb_uses, 0, sizeof(r->tlb_uses));
 		r->spec = pol->spec != SPEC_FILL_NONE;
 		execs++;
 		r->execs++;
@@ -854,10 +1010,7 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 		size_t d = 0;
 		bool redundant = false;
 		while (end == STEP_OK) {
-			uint8_t enabled = 0;
-			for (int i = 0; i < t->nthreads; i++)
-				if (machine_pe_state(r->m, (unsigned)i) == PE_RUNNING)
-					enabled |= (uint8_t)(1u << i);
+			ActSet enabled = enabled_actions(r);
 			if (!enabled)
 				break;
 			if (d == MAX_STEPS) {
@@ -869,7 +1022,7 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 				/* A new node: its sleep set was set up by the parent (below). */
 				f->enabled = enabled;
 				f->done = 0;
-				uint8_t avail = enabled & (uint8_t)~f->sleep;
+				ActSet avail = enabled & ~f->sleep;
 				if (!avail) {
 					redundant = true;
 					break;
@@ -877,31 +1030,20 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 				f->chosen = (uint8_t)__builtin_ctz(avail);
 				nframes = d + 1;
 			}
-			unsigned th = f->chosen;
-			if (!loop_ok(r, th)) {
-				end = STEP_DISCARD;
-				break;
-			}
+			unsigned a = f->chosen;
 			Footprint fp = { 0 };
 			r->cur_fp = &fp;
-			if (!machine_step(r->m, th)) {
-				end = STEP_DISCARD;
-				r->cur_fp = NULL;
-				break;
-			}
-			end = settle(r, th);
+			end = take_action(r, a, &fp);
 			r->cur_fp = NULL;
-			if (end == STEP_OK)
-				end = check_faults(r);
-			f->fp[th] = fp;
+			f->fp[a] = fp;
 			/* The child's sleep set: earlier siblings and inherited sleepers independent of this step. */
 			if (d + 1 >= nframes && d + 1 < MAX_STEPS) {
 				Frame *c = &st[d + 1];
 				c->sleep = 0;
-				uint8_t cand = (uint8_t)((f->sleep | f->done) & ~(1u << th));
-				for (unsigned u = 0; u < LITMUS_MAX_THREADS; u++)
+				ActSet cand = (f->sleep | f->done) & ~((ActSet)1 << a);
+				for (unsigned u = 0; u < r->nact; u++)
 					if (cand >> u & 1 && fp_independent(&f->fp[u], &fp)) {
-						c->sleep |= (uint8_t)(1u << u);
+						c->sleep |= (ActSet)1 << u;
 						c->fp[u] = f->fp[u];
 					}
 			}
@@ -940,8 +1082,8 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 			nframes = redundant ? d : nframes;
 		while (nframes > 0) {
 			Frame *f = &st[nframes - 1];
-			f->done |= (uint8_t)(1u << f->chosen);
-			uint8_t avail = f->enabled & (uint8_t)~(f->done | f->sleep);
+			f->done |= (ActSet)1 << f->chosen;
+			ActSet avail = f->enabled & ~(f->done | f->sleep);
 			if (avail) {
 				f->chosen = (uint8_t)__builtin_ctz(avail);
 				break;

@@ -2180,6 +2180,47 @@ int machine_pe_mirror_state(Machine *m, unsigned i, uint64_t va)
 	return k < 0 ? -1 : mirror_backed(&m->pe[i].mr[k], va);
 }
 
+bool machine_pe_fill(Machine *m, unsigned i, uint64_t va, bool dry_run)
+{
+	Pe *pe = &m->pe[i];
+	WalkResult w;
+	TlbEntry *hits[8];
+
+	if (!(pe->regs.sctlr & SCTLR_M))
+		return false;
+	walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, true }, NULL, &w);
+	/* Entries that would fault are never cached (ARM-TLBALLOC); nT at level 1 is not (RMRRPW). */
+	if (w.fault || !(w.leaf.desc & DESC_AF) || (w.nt && pe->level == BBM_L1))
+		return false;
+	size_t n = tlb_lookup(&pe->tlb, va, w.asid, true, hits, 8, 0);
+	for (size_t k = 0; k < n && k < 8; k++)
+		if (hits[k]->va == w.leaf.va && hits[k]->size_log2 == w.leaf.size_log2 &&
+		    hits[k]->desc == w.leaf.desc && hits[k]->desc_pa == w.leaf.desc_pa)
+			return false;
+	if (!dry_run)
+		spec_fill_va(m, pe, va);
+	return true;
+}
+
+bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run)
+{
+	Pe *pe = &m->pe[i];
+	TlbEntry *hits[1];
+	TlbEntry removed[16];
+
+	if (!tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 1, 0))
+		return false;
+	if (dry_run)
+		return true;
+	/* Every leaf entry translating @va, whatever its ASID: a last-level, any-ASID match. */
+	TlbiOp op = { .kind = TLBI_VAAL, .scope = TLBI_LOCAL, .va = va & ~(PAGE_SIZE - 1), .size = PAGE_SIZE,
+		      .ttl_level = -1 };
+	size_t n = tlb_invalidate(&pe->tlb, &op, false, removed, 16);
+	for (size_t k = 0; k < n && k < 16; k++)
+		EMIT(m, .type = EV_TLB_EVICT, .pe = pe->id, .entry = &removed[k], .va = removed[k].va);
+	return n != 0;
+}
+
 size_t machine_faults(const Machine *m, const FaultRecord **out)
 {
 	*out = m->faults;

@@ -211,6 +211,19 @@ int machine_pe_mirror_state(Machine *m, unsigned i, uint64_t va);
  */
 bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa);
 
+/*
+ * Choice points for explorers (ARM-TLBALLOC: a PE may cache any valid
+ * translation it can reach at any time, and drop an entry at any time).
+ * machine_pe_fill: PE @i walks @va now and caches the leaf entry (and the
+ * table descriptors on the way) as a speculative fill, with the events of a
+ * fill; machine_pe_evict: PE @i drops its leaf entries for @va, as an
+ * eviction. With @dry_run nothing changes. Both return whether the TLB
+ * changes (a fill of an entry it already holds, or of a faulting walk, does
+ * not).
+ */
+bool machine_pe_fill(Machine *m, unsigned i, uint64_t va, bool dry_run);
+bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run);
+
 size_t machine_faults(const Machine *m, const FaultRecord **out);
 
 #endif
