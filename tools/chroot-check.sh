@@ -11,6 +11,8 @@
 # $BBMSIM_CHROOT_MAX_AGE days (default 7). Only the base: what quickstart.sh
 # installs is never cached, every run starts from the bare base. The mirror is
 # the one the host's apt uses for bookworm ($BBMSIM_DEBIAN_MIRROR overrides).
+# The chroot is made under ${TMPDIR:-/var/tmp}, on a tmpfs when 8 GiB of memory
+# are available, and removed on exit.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -81,6 +83,7 @@ inside() {
 	:
 }
 cleanup() {
+	tc=$(now)
 	sig=TERM
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		pids=$(inside)
@@ -90,20 +93,31 @@ cleanup() {
 		sleep 1
 		sig=KILL
 	done
-	for m in "$root/dev" "$root/proc"; do
+	for m in "$root/dev" "$root/proc" "$work"; do
 		mountpoint -q "$m" 2>/dev/null || continue
 		umount -R "$m" 2>/dev/null || umount -R -l "$m" || :
 	done
 	rm -f "$base.$$"
-	if grep -qF " $work/" /proc/mounts; then
+	if grep -qF " $work" /proc/mounts; then
 		say "still mounted under $work, left in place" >&2
 	else
 		rm -rf --one-file-system "$work"
+		say "chroot removed in $(($(now) - tc)) s"
 	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# On a tmpfs when memory allows: dpkg's syncs and removing the chroot then cost
+# nothing (flagship on a loaded 2-core machine: 40 s instead of 110 s).
+avail=$(awk '$1 == "MemAvailable:" { print int($2 / 1024) }' /proc/meminfo)
+if [ "${avail:-0}" -ge 8192 ]; then
+	mount -t tmpfs -o size=$((avail / 2))m,mode=0700 bbmsim-chroot "$work"
+	on="a tmpfs of $((avail / 2)) MiB"
+else
+	on="disk (less than 8 GiB of memory available)"
+fi
 
 t0=$(now)
 if [ -f "$base" ] && [ -z "$(find "$base" -mtime +"${BBMSIM_CHROOT_MAX_AGE:-7}")" ]; then
@@ -132,7 +146,7 @@ tar -C "$src" --anchored --exclude='./build*' --exclude=./.git -cf - . | tar -C 
 mount -t proc proc "$root/proc"
 mount --rbind /dev "$root/dev"
 mount --make-rslave "$root/dev"
-say "fresh chroot $root ready in $(($(now) - t1)) s"
+say "fresh chroot $root on $on ready in $(($(now) - t1)) s"
 
 t2=$(now)
 say "running ./tools/quickstart.sh $what in it"
