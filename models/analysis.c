@@ -1159,13 +1159,13 @@ static void flag_uninvalidated(Analysis *a)
 		if (!pes[c])
 			continue;
 		const WindowCause *k = &a->causes[c];
-		char what[160], list[64] = "";
+		char what[400], list[64] = "";
 		size_t n = 0;
 		for (unsigned pi = 0; pi < a->npes && n + 6 < sizeof(list); pi++)
 			if (pes[c] >> pi & 1)
 				n += (size_t)snprintf(list + n, sizeof(list) - n, "%sPE%u", n ? "," : "", pi);
 		snprintf(what, sizeof(what),
-			 "change of the L%d descriptor at 0x%llx needed TLB invalidation; none covering it completed on %s by the end",
+			 "L%d descriptor at 0x%llx changed, needing a TLBI; none covering it completed on %s by the end",
 			 k->level, (unsigned long long)k->desc_pa, list);
 		a->now = k->tick;
 		add_violation(a, k->pe, k->pc, "RGPPYH", what);
