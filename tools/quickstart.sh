@@ -10,7 +10,11 @@ set -eu
 cd "$(dirname "$0")/.."
 what=${1:-flagship}
 
-pkgs="cmake make gcc pkg-config libunicorn-dev libcapstone-dev libyaml-dev binutils-aarch64-linux-gnu python3"
+# gcc alone does not bring the C library headers and crt*.o (libc6-dev is only
+# a Recommends of it): a bare Debian (debootstrap --variant=minbase) needs it
+# named. gcc-aarch64-linux-gnu compiles C scenario code for the guest.
+pkgs="cmake make gcc libc6-dev pkg-config libunicorn-dev libcapstone-dev libyaml-dev"
+pkgs="$pkgs binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu python3"
 # The test run also fuzzes (libFuzzer comes with clang and its runtime).
 [ "$what" = test ] && pkgs="$pkgs clang libclang-rt-14-dev"
 missing=""
