@@ -576,11 +576,14 @@ static bool load_root(Ld *l, yaml_node_t *root)
 	if (!collect_names(l, root))
 		return false;
 	if (!load_symbols(l, scn_map_get(l, root, "symbols")) || !load_data(l, scn_map_get(l, root, "data")) ||
-	    !scn_load_code_addrs(l, scn_map_get(l, root, "code")) || !scn_load_tables(l, scn_map_get(l, root, "tables")))
+	    !scn_load_code(l, scn_map_get(l, root, "code")) || !scn_load_tables(l, scn_map_get(l, root, "tables")))
+		return false;
+	/* Every name has its value now (but the code's own symbols): link, then PEs may use those too. */
+	if (!scn_link_code(l, scn_map_get(l, root, "code")))
 		return false;
 	if (!(v = scn_map_need(l, root, "pes", "the scenario")) || !load_pes(l, v))
 		return false;
-	if (!scn_assemble_all(l) || !scn_check_placement(l))
+	if (!scn_check_placement(l))
 		return false;
 	return scn_load_expect(l, scn_map_get(l, root, "expect"));
 }
@@ -646,7 +649,7 @@ fail:
 	if (have_doc)
 		yaml_document_delete(&l.doc);
 	free(l.src);
-	free(l.asm_node);
+	free(l.code_node);
 	free(l.maps);
 	if (!ok) {
 		scenario_free(s);
@@ -661,12 +664,8 @@ void scenario_free(Scenario *s)
 		return;
 	for (size_t i = 0; i < s->nnames; i++)
 		free(s->names[i].name);
-	for (size_t i = 0; i < s->ncode; i++) {
-		free(s->code[i].name);
-		free(s->code[i].bytes);
-	}
+	scn_code_free(s);
 	free(s->names);
-	free(s->code);
 	free(s->words);
 	free(s->img);
 	free(s->steps);

@@ -37,8 +37,9 @@ Machine *scenario_build(const Scenario *s, BbmLevel level, const ScenarioOverrid
 	}
 	for (size_t i = 0; i < s->nwords; i++)
 		machine_phys_write64(m, s->words[i].pa, s->words[i].val);
-	for (size_t i = 0; i < s->ncode; i++)
-		machine_phys_write(m, s->code[i].pa, s->code[i].bytes, s->code[i].len);
+	for (size_t i = 0; i < s->nregion; i++)
+		if (s->region[i].len)
+			machine_phys_write(m, s->region[i].pa, s->region[i].bytes, s->region[i].len);
 	for (unsigned i = 0; i < c.npes; i++) {
 		if (!machine_pe_init(m, i, &s->pe[i], e, sizeof(e))) {
 			snprintf(err, errlen, "%s:%d:%d: %s", s->path, s->pe_at[i].line, s->pe_at[i].col, e);

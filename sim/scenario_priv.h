@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <yaml.h>
+#include "bbmsim/link.h"
 #include "bbmsim/ptbuild.h"
 #include "bbmsim/scenario.h"
 
@@ -47,6 +48,7 @@ typedef enum NameKind {
 	NAME_SPARE,
 	NAME_DESC,
 	NAME_RESERVED,
+	NAME_CODE_SYMBOL,           /* a global symbol a code entry defines (known after the link) */
 } NameKind;
 
 extern const char *const scn_name_kind_text[];
@@ -59,12 +61,25 @@ typedef struct Name {
 	uint64_t val;
 } Name;
 
+/* A named section of a code entry placed at its own address (code[].sections). */
+typedef struct CodeSection {
+	char *name;
+	Loc at;
+	uint64_t va, pa;
+} CodeSection;
+
+/* A code entry: inline asm, a source file or an object, linked with all the others. */
 typedef struct CodeBlock {
 	char *name;
 	Loc at;
-	uint64_t pa, va;
-	uint8_t *bytes;
-	size_t len;
+	uint64_t pa, va;            /* its own pages */
+	LinkKind kind;
+	char *path;                 /* source, object: relative to the scenario's directory */
+	char **flags;               /* cflags, include directories made relative to the scenario */
+	size_t nflags;
+	CodeSection *sect;
+	size_t nsect;
+	uint64_t len;               /* bytes placed in all its regions */
 } CodeBlock;
 
 typedef struct Word {
@@ -114,6 +129,10 @@ struct Scenario {
 	size_t nwords;
 	CodeBlock *code;
 	size_t ncode;
+	LinkRegion *region;         /* the linked bytes: per code entry its pages, then its sections */
+	size_t nregion;
+	LinkSymbol *csym;           /* every symbol the code defines, by address */
+	size_t ncsym;
 	PeInit pe[MACHINE_MAX_PES];
 	Loc pe_at[MACHINE_MAX_PES];
 	Loc machine_at;
@@ -134,8 +153,7 @@ typedef struct Ld {
 	PtBuilder pb;
 	size_t img_cap;
 	uint64_t ndescs;
-	yaml_node_t **asm_node;     /* per code block */
-	const char *prelude;
+	yaml_node_t **code_node;    /* per code entry: its asm, source or object value */
 	struct MapSeen *maps;       /* the maps loaded so far, for overlap messages */
 	size_t nmaps;
 } Ld;
@@ -188,9 +206,13 @@ bool scn_ensure_reserved(Ld *l, yaml_node_t *at, uint64_t *pa_out);
 
 /* --- scenario_code.c ----------------------------------------------------------------- */
 
-bool scn_load_code_addrs(Ld *l, yaml_node_t *n);
-bool scn_assemble_all(Ld *l);
+/* code: keys, addresses (the entry names get their values), files and flags. */
+bool scn_load_code(Ld *l, yaml_node_t *n);
+/* Build and link all code entries; their global symbols become names. */
+bool scn_link_code(Ld *l, yaml_node_t *code);
+/* Code, data and the table pool inside memory and overlapping nothing else. */
 bool scn_check_placement(Ld *l);
+void scn_code_free(Scenario *s);
 
 /* --- scenario_expect.c --------------------------------------------------------------- */
 

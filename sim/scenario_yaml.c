@@ -15,8 +15,8 @@
 #include "scenario_priv.h"
 
 const char *const scn_name_kind_text[] = {
-	"a symbol", "a data block", "a code block", "a tree", "a spare table", "a descriptor",
-	"the reserved table",
+	"a symbol", "a data block", "a code entry", "a tree", "a spare table", "a descriptor",
+	"the reserved table", "a global symbol of the code",
 };
 
 Loc scn_loc_of(const yaml_node_t *n)
