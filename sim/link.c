@@ -330,7 +330,7 @@ static bool fail_from_diags(Link *k, size_t first, long unit, bool ld, const cha
 			what = strstr(what, "):") + 2;
 		while (*what == ' ')
 			what++;
-		if (!strncmp(what, "error: ", 7))
+		if (!strncmp(what, "error: ", 7) || !strncmp(what, "Error: ", 7))
 			what += 7;
 		fail(k, e->unit >= 0 ? e->unit : unit, -1, "%s (%.*s:%ld)", what, (int)pl2, msg, ln);
 	} else {
