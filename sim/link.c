@@ -312,6 +312,13 @@ static bool fail_from_diags(Link *k, size_t first, long unit, bool ld, const cha
 		msg = strchr(msg + pl, ':') + 1;      /* "aarch64-linux-gnu-ld: " */
 	while (*msg == ' ')
 		msg++;
+	long eu = e->unit >= 0 ? e->unit : unit;
+	size_t ll = eu >= 0 ? strlen(k->u[eu].label) : 0;
+	if (ll && !strncmp(msg, k->u[eu].label, ll) && msg[ll] == ':') {
+		msg += ll + 1;     /* the caller names the unit already */
+		while (*msg == ' ')
+			msg++;
+	}
 	if (!strncmp(msg, "Error: ", 7))
 		msg += 7;
 	/* "file.c:12:(.text+0x10): what" (ld, through DWARF) or "file.c:12:3: error: what" (gcc): "what (file.c:12)". */
