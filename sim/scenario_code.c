@@ -54,9 +54,10 @@ static void flag_add(CodeBlock *c, char *f)
 static bool load_cflags(Ld *l, yaml_node_t *n, CodeBlock *c)
 {
 	static const char *const path_opts[] = { "-I", "-iquote", "-isystem", "-idirafter", "-include", "-imacros", NULL };
-	static const char *const refused[] = {
-		"-o", "-c", "-S", "-E", "-x", "-M", "-save-temps", "-wrapper", "-fplugin", "-specs", "-B", "-###",
-		"--output", "-pipe", NULL,
+	/* Exactly these, or any option starting with these: the output, the language, dependency files, other tools. */
+	static const char *const refused_exact[] = { "-c", "-S", "-E", "-pipe", "-###", NULL };
+	static const char *const refused_prefix[] = {
+		"-o", "--output", "-x", "-M", "-save-temps", "-wrapper", "-fplugin", "-specs", "-B", NULL,
 	};
 	bool next_is_path = false;
 
@@ -76,16 +77,14 @@ static bool load_cflags(Ld *l, yaml_node_t *n, CodeBlock *c)
 		if (f[0] != '-')
 			return scn_fail_at(l, it, "'%s' in code.cflags is not a compiler option (they start with '-'; "
 					   "give an include directory as -Idir)", f);
-		for (int r = 0; refused[r]; r++) {
-			size_t rl = strlen(refused[r]);
-			bool whole = !strcmp(refused[r], "-o") || !strcmp(refused[r], "-c") || !strcmp(refused[r], "-S") ||
-				     !strcmp(refused[r], "-E") || !strcmp(refused[r], "-B");
-			if (whole ? !strncmp(f, refused[r], rl) && (!strcmp(refused[r], "-B") || !f[rl] ||
-								       !strcmp(refused[r], "-o"))
-				  : !strncmp(f, refused[r], rl))
-				return scn_fail_at(l, it, "'%s' is not allowed in code.cflags: bbmsim chooses the "
-						   "compiler's output, language and tools", f);
-		}
+		bool refuse = false;
+		for (int r = 0; refused_exact[r]; r++)
+			refuse |= !strcmp(f, refused_exact[r]);
+		for (int r = 0; refused_prefix[r]; r++)
+			refuse |= !strncmp(f, refused_prefix[r], strlen(refused_prefix[r]));
+		if (refuse)
+			return scn_fail_at(l, it, "'%s' is not allowed in code.cflags: bbmsim chooses the "
+					   "compiler's output, language and tools", f);
 		bool done = false;
 		for (int p = 0; path_opts[p] && !done; p++) {
 			size_t pl = strlen(path_opts[p]);
