@@ -369,6 +369,21 @@ static bool link_failed(Ld *l, yaml_node_t *code, const LinkResult *r)
 			str_add(&m, "\n  %s", d->text);
 		}
 	}
+	/* Never cut a line silently: past the caller's buffer, say how many lines are left out. */
+	size_t room = l->errlen > strlen(s->path) + 200 ? l->errlen - strlen(s->path) - 200 : 0;
+	if (m.s && m.len > room) {
+		char *cut = m.s + room;
+		while (cut > m.s && *cut != '\n')
+			cut--;
+		size_t left = 0;
+		for (const char *q = cut; *q; q++)
+			left += *q == '\n';
+		if (cut > m.s) {
+			*cut = 0;
+			m.len = (size_t)(cut - m.s);
+			str_add(&m, "\n  ... and %zu more lines (the message buffer is full)", left);
+		}
+	}
 	scn_fail_loc(l, at, "%s", m.s ? m.s : "the link failed");
 	free(m.s);
 	return false;
