@@ -16,6 +16,8 @@ kern_start:
 	ldr	x21, =idmap_fn		// its link address, through a literal (R_AARCH64_ABS64)
 	bl	c_twice			// into another code entry (C)
 	mov	x22, x0
+	bl	plain_fn		// into a .s entry
+	mov	x23, x0
 	hlt	#0
 
 	.pushsection ".idmap.text", "ax"
