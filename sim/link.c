@@ -30,13 +30,13 @@
 #include <string.h>
 #include <unistd.h>
 #include "bbmsim/link.h"
-#include "elf.h"
+#include "elfread.h"
 #include "toolrun.h"
 
 #define LINK_MAX_DIAGS 2000          /* lines kept per run; the rest are counted */
 #define LINK_MAX_LINE 2048
 #define LINK_MAX_OBJECT (256u << 20)
-/* The local absolute zero every inline unit defines (elf_rela_point_nosym). */
+/* The local absolute zero every inline unit defines (elfread_rela_point_nosym). */
 #define LINK_ZERO_SYM "__bbmsim_link_zero"
 
 /* Where a section goes in its unit's pages, in this order; or not at all. */
@@ -533,13 +533,13 @@ static bool check_unit(Link *k, size_t i)
 	ElfFile *f = &k->elf[i];
 	const char *what = u->kind == LINK_OBJECT ? link_display_path(u->path) : "its object";
 	char mb[32];
-	const char *e = elf_read(f, k->obj[i], k->objlen[i]);
+	const char *e = elfread_parse(f, k->obj[i], k->objlen[i]);
 
 	if (e)
 		return fail(k, (long)i, -1, "%s is not an AArch64 ELF object (%s)", what, e);
 	if (f->machine != EM_AARCH64)
 		return fail(k, (long)i, -1, "%s is an ELF object for %s, not AArch64", what,
-			    elf_machine_name(f->machine, mb, sizeof(mb)));
+			    elfread_machine_name(f->machine, mb, sizeof(mb)));
 	if (f->type != ET_REL)
 		return fail(k, (long)i, -1, "%s is %s, not a relocatable object (.o)", what,
 			    f->type == ET_EXEC ? "an executable" : f->type == ET_DYN ? "a shared object" : "not an object");
@@ -557,7 +557,7 @@ static bool check_unit(Link *k, size_t i)
 	}
 	for (size_t p = 0; p < u->nplace; p++) {
 		const char *pn = u->place[p].section;
-		size_t s = elf_section_find(f, pn);
+		size_t s = elfread_section_find(f, pn);
 		if (!s || section_class(&f->sec[s]) < 0) {
 			char list[300] = "";
 			size_t o = 0;
@@ -578,10 +578,10 @@ static bool check_unit(Link *k, size_t i)
 	/* GOT (R_AARCH64_*GOT*, 300..313) and TLS (512..573) relocations: nothing here makes them. */
 	const char *rs;
 	uint64_t ro;
-	if (elf_rela_find_type(f, 300, 313, &rs, &ro))
+	if (elfread_rela_find_type(f, 300, 313, &rs, &ro))
 		return fail(k, (long)i, -1, "%s reaches a symbol through a global offset table (%s+0x%llx): "
 			    "position-independent code; compile it with -fno-pic", what, rs, (unsigned long long)ro);
-	if (elf_rela_find_type(f, 512, 573, &rs, &ro))
+	if (elfread_rela_find_type(f, 512, 573, &rs, &ro))
 		return fail(k, (long)i, -1, "%s uses thread-local storage (%s+0x%llx): not supported", what, rs,
 			    (unsigned long long)ro);
 	for (size_t s = 1; s < f->nsym; s++) {
@@ -618,8 +618,8 @@ static bool check_unit(Link *k, size_t i)
 				    (unsigned long long)need);
 	}
 	if (u->kind == LINK_ASM || u->kind == LINK_ASM_CPP) {
-		size_t z = elf_symbol_find(f, LINK_ZERO_SYM);
-		if (z && elf_rela_point_nosym(f, z)) {
+		size_t z = elfread_symbol_find(f, LINK_ZERO_SYM);
+		if (z && elfread_rela_point_nosym(f, z)) {
 			char obj[320];
 			snprintf(obj, sizeof(obj), "%s/u%zu.o", k->dir, i);
 			if (!toolrun_write_file(obj, k->obj[i], k->objlen[i]))
@@ -700,7 +700,7 @@ static bool read_image(Link *k, const char *path)
 	ElfFile e;
 	if (!buf)
 		return fail(k, -1, -1, "ld made no output");
-	const char *why = elf_read(&e, buf, len);
+	const char *why = elfread_parse(&e, buf, len);
 	if (why) {
 		free(buf);
 		return fail(k, -1, -1, "ld's output is %s", why);
@@ -729,7 +729,7 @@ static bool read_image(Link *k, const char *path)
 				snprintf(name, sizeof(name), ".bbm.%zu", i);
 			else
 				snprintf(name, sizeof(name), ".bbm.%zu.%ld", i, p);
-			size_t s = elf_section_find(&e, name);
+			size_t s = elfread_section_find(&e, name);
 			if (!s || !e.sec[s].size)
 				continue;     /* ld drops empty output sections */
 			const ElfSection *sec = &e.sec[s];
@@ -747,7 +747,7 @@ static bool read_image(Link *k, const char *path)
 				memcpy(g->bytes, buf + sec->offset, g->len);
 		}
 	}
-	size_t lk = elf_section_find(&e, ".bbm.linker");
+	size_t lk = elfread_section_find(&e, ".bbm.linker");
 	if (ok && lk && e.sec[lk].size)
 		ok = fail(k, -1, -1, "the link needs a global offset table or PLT (%llu bytes), which bbmsim does not "
 			  "place: code compiled as position-independent? (use -fno-pic)",
@@ -773,7 +773,7 @@ static bool read_image(Link *k, const char *path)
 	if (r->nsym)
 		qsort(r->sym, r->nsym, sizeof(*r->sym), cmp_sym);
 	free(sec_region);
-	elf_fini(&e);
+	elfread_fini(&e);
 	free(buf);
 	return ok;
 }
@@ -865,7 +865,7 @@ int link_run(const LinkUnit *u, size_t nu, const LinkName *names, size_t nnames,
 		r->diag[r->ndiag++] = d;
 	}
 	for (size_t i = 0; i < nu; i++) {
-		elf_fini(&k.elf[i]);
+		elfread_fini(&k.elf[i]);
 		free(k.obj[i]);
 	}
 	free(k.pre_lines);

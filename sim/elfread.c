@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * elf.c - a bounds-checked reader of 64-bit little-endian ELF files (see
- * elf.h): headers, section headers and names, the symbol table, and the
+ * elfread.c - a bounds-checked reader of 64-bit little-endian ELF files (see
+ * elfread.h): headers, section headers and names, the symbol table, and the
  * one edit the linker needs (relocations against no symbol).
  */
 #define _GNU_SOURCE
@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "elf.h"
+#include "elfread.h"
 
 static bool in_file(const ElfFile *f, uint64_t off, uint64_t size)
 {
@@ -30,7 +30,7 @@ static const char *str_at(const ElfFile *f, size_t strndx, uint64_t off)
 	return p;
 }
 
-const char *elf_read(ElfFile *f, uint8_t *buf, size_t len)
+const char *elfread_parse(ElfFile *f, uint8_t *buf, size_t len)
 {
 	Elf64_Ehdr eh;
 
@@ -72,7 +72,7 @@ const char *elf_read(ElfFile *f, uint8_t *buf, size_t len)
 		s->info = sh.sh_info;
 		s->name_off = sh.sh_name;
 		if (s->type != SHT_NOBITS && s->type != SHT_NULL && !in_file(f, s->offset, s->size)) {
-			elf_fini(f);
+			elfread_fini(f);
 			return "a truncated or corrupt ELF file";
 		}
 	}
@@ -84,7 +84,7 @@ const char *elf_read(ElfFile *f, uint8_t *buf, size_t len)
 	if (f->symtab) {
 		const ElfSection *st = &f->sec[f->symtab];
 		if (st->entsize != sizeof(Elf64_Sym)) {
-			elf_fini(f);
+			elfread_fini(f);
 			return "a truncated or corrupt ELF file";
 		}
 		f->nsym = (size_t)(st->size / sizeof(Elf64_Sym));
@@ -106,7 +106,7 @@ const char *elf_read(ElfFile *f, uint8_t *buf, size_t len)
 	return NULL;
 }
 
-void elf_fini(ElfFile *f)
+void elfread_fini(ElfFile *f)
 {
 	free(f->sec);
 	free(f->sym);
@@ -115,7 +115,7 @@ void elf_fini(ElfFile *f)
 	f->nsec = f->nsym = 0;
 }
 
-const char *elf_machine_name(unsigned machine, char *buf, size_t len)
+const char *elfread_machine_name(unsigned machine, char *buf, size_t len)
 {
 	switch (machine) {
 	case EM_AARCH64: return "AArch64";
@@ -133,7 +133,7 @@ const char *elf_machine_name(unsigned machine, char *buf, size_t len)
 	}
 }
 
-size_t elf_section_find(const ElfFile *f, const char *name)
+size_t elfread_section_find(const ElfFile *f, const char *name)
 {
 	for (size_t i = 1; i < f->nsec; i++)
 		if (!strcmp(f->sec[i].name, name))
@@ -141,7 +141,7 @@ size_t elf_section_find(const ElfFile *f, const char *name)
 	return 0;
 }
 
-size_t elf_symbol_find(const ElfFile *f, const char *name)
+size_t elfread_symbol_find(const ElfFile *f, const char *name)
 {
 	for (size_t i = 1; i < f->nsym; i++)
 		if (!strcmp(f->sym[i].name, name))
@@ -149,7 +149,7 @@ size_t elf_symbol_find(const ElfFile *f, const char *name)
 	return 0;
 }
 
-size_t elf_rela_point_nosym(ElfFile *f, size_t sym)
+size_t elfread_rela_point_nosym(ElfFile *f, size_t sym)
 {
 	size_t n = 0;
 	for (size_t i = 1; i < f->nsec; i++) {
@@ -169,7 +169,7 @@ size_t elf_rela_point_nosym(ElfFile *f, size_t sym)
 	return n;
 }
 
-bool elf_rela_find_type(const ElfFile *f, uint32_t lo, uint32_t hi, const char **sec, uint64_t *off)
+bool elfread_rela_find_type(const ElfFile *f, uint32_t lo, uint32_t hi, const char **sec, uint64_t *off)
 {
 	for (size_t i = 1; i < f->nsec; i++) {
 		const ElfSection *s = &f->sec[i];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * elf.h - read the ELF files the toolchain makes and users bring: a
+ * elfread.h - read the ELF files the toolchain makes and users bring: a
  * relocatable object before the link (its machine, sections, symbols and
  * relocations) and the linked image after it (section addresses and bytes,
  * symbols). Private to sim/ (link.c).
@@ -10,8 +10,8 @@
  * Every offset and size in the file is checked against its length: a
  * truncated or hostile file gives an error, never a read out of bounds.
  */
-#ifndef BBMSIM_ELF_H
-#define BBMSIM_ELF_H
+#ifndef BBMSIM_ELFREAD_H
+#define BBMSIM_ELFREAD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -34,7 +34,7 @@ typedef struct ElfSymbol {
 } ElfSymbol;
 
 typedef struct ElfFile {
-	uint8_t *buf;              /* the file's bytes, not owned (elf_rela_point_nosym writes them) */
+	uint8_t *buf;              /* the file's bytes, not owned (elfread_rela_point_nosym writes them) */
 	size_t len;
 	uint16_t type, machine;    /* ET_*, EM_* */
 	ElfSection *sec;           /* index = ELF section index; malloc'ed */
@@ -50,17 +50,17 @@ typedef struct ElfFile {
  * is instead ("not an ELF file", "a 32-bit ELF file", "a big-endian ELF
  * file", "a truncated or corrupt ELF file"). On failure nothing needs freeing.
  */
-const char *elf_read(ElfFile *f, uint8_t *buf, size_t len);
-void elf_fini(ElfFile *f);
+const char *elfread_parse(ElfFile *f, uint8_t *buf, size_t len);
+void elfread_fini(ElfFile *f);
 
 /* "AArch64", "x86-64", "i386", "32-bit Arm", "RISC-V", ... or "machine 183". */
-const char *elf_machine_name(unsigned machine, char *buf, size_t len);
+const char *elfread_machine_name(unsigned machine, char *buf, size_t len);
 
 /* The index of the section called @name, 0 if none. */
-size_t elf_section_find(const ElfFile *f, const char *name);
+size_t elfread_section_find(const ElfFile *f, const char *name);
 
 /* The index of the symbol called @name (any binding), 0 if none. */
-size_t elf_symbol_find(const ElfFile *f, const char *name);
+size_t elfread_symbol_find(const ElfFile *f, const char *name);
 
 /*
  * Make every relocation in the file that refers to no symbol (index 0)
@@ -69,9 +69,9 @@ size_t elf_symbol_find(const ElfFile *f, const char *name);
  * ld rejects ("undefined reference to `no symbol'"); pointed at a local
  * absolute symbol of value 0 the relocation means the same and links.
  */
-size_t elf_rela_point_nosym(ElfFile *f, size_t sym);
+size_t elfread_rela_point_nosym(ElfFile *f, size_t sym);
 
 /* Does the file hold a relocation of a type in [@lo, @hi]? Its section name and offset in *@sec, *@off. */
-bool elf_rela_find_type(const ElfFile *f, uint32_t lo, uint32_t hi, const char **sec, uint64_t *off);
+bool elfread_rela_find_type(const ElfFile *f, uint32_t lo, uint32_t hi, const char **sec, uint64_t *off);
 
 #endif
