@@ -1,12 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# cli_test.sh BBMSIM SRCDIR - the command line as a user meets it: exit
-# codes, located messages, --json, --junit, -j, determinism, and a
-# deliberately wrong expectation failing `bbmsim test`.
+# cli_test.sh BBMSIM SRCDIR [BUILT_ERRORS] - the command line as a user
+# meets it: exit codes, located messages, --json, --junit, -j, determinism,
+# and a deliberately wrong expectation failing `bbmsim test`. BUILT_ERRORS:
+# the directory where the build put object-x86.yaml and its x86-64 object.
 set -u
 B=$1
 S=$2
+X=${3:-}
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fails=0
@@ -114,6 +116,21 @@ check ptdump-after 0 "$B" ptdump "$fl" --at-tick 8000 --tlb --tree swapper
 expect_text ptdump-after "$T/out" "1G PMD"
 expect_text ptdump-after "$T/out" "PE1 TLB"
 check ptdump-no-tree 2 "$B" ptdump "$fl" --tree nope
+
+# Real code that does not link: a located error naming the source line, exit 2.
+e=$S/tests/scenario_errors
+check link-undefined 2 "$B" run "$e/link-undefined-symbol.yaml"
+expect_text link-undefined "$T/err" "link-undefined-symbol.yaml:13:13: code 'main': undefined reference to \`missing_fn'"
+expect_text link-undefined "$T/err" "src/undef.c:7: undefined reference to \`missing_fn'"
+check link-overlap 2 "$B" run "$e/link-section-overlap.yaml"
+expect_text link-overlap "$T/err" "link-section-overlap.yaml:18:9: code 'main' section '.idmap.text' [0x201000, 0x201008) overlaps code 'other'"
+check link-asm-line 2 "$B" run "$e/asm-undefined-label.yaml"
+expect_text link-asm-line "$T/err" "asm-undefined-label.yaml:18:7: undefined reference to \`other_block_label'"
+if [ -n "$X" ]; then
+	check link-x86 2 "$B" run "$X/object-x86.yaml"
+	expect_text link-x86 "$T/err" "object-x86.yaml:12:13: code 'main': "
+	expect_text link-x86 "$T/err" "x86.o is an ELF object for x86-64, not AArch64"
+fi
 
 [ "$fails" = 0 ] && echo "cli: all checks passed"
 exit "$fails"

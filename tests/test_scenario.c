@@ -3,15 +3,20 @@
  * test_scenario.c - the scenario loader:
  *  - scenarios/examples/remap-bbm.yaml loads, builds at every level, runs to
  *    the expected end, and its expectations hold;
- *  - every file in tests/scenario_errors/ is rejected with the located
- *    message written in its first line ("# expect: LINE:COL: message start");
+ *  - every file in tests/scenario_errors/ (and in the directories given
+ *    after SOURCE_DIR: inputs the build makes, such as an x86 object) is
+ *    rejected with the located message written in its first line
+ *    ("# expect: LINE:COL: message start"), and with every "# also: text"
+ *    line somewhere in the message; "{dir}" in either stands for the
+ *    file's directory;
  *  - a missing file, a directory and an empty file give clear messages.
- * Usage: test_scenario SOURCE_DIR
+ * Usage: test_scenario SOURCE_DIR [ERRORS_DIR...]
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/scenario.h"
 #include "e2e.h"
@@ -87,23 +92,60 @@ static void test_example(void)
 	scenario_free(s);
 }
 
-/* The expectation in a bad file's first line: "# expect: 12:7: message start". */
-static bool read_expect(const char *path, char *out, size_t len)
+/*
+ * Replace each "{dir}" in @s (in place, within @len) by @dir, shown as
+ * messages show paths: relative to the working directory when under it.
+ */
+static void subst_dir(char *s, size_t len, const char *dir)
+{
+	char out[2048], cwd[2048];
+	size_t o = 0;
+	if (getcwd(cwd, sizeof(cwd) - 1) && strcmp(cwd, "/")) {
+		strcat(cwd, "/");
+		if (!strncmp(dir, cwd, strlen(cwd)))
+			dir += strlen(cwd);
+	}
+	for (const char *p = s; *p && o + 1 < sizeof(out);) {
+		if (!strncmp(p, "{dir}", 5)) {
+			o += (size_t)snprintf(out + o, sizeof(out) - o, "%s", dir);
+			p += 5;
+		} else {
+			out[o++] = *p++;
+		}
+	}
+	if (o >= len)
+		o = len - 1;
+	memcpy(s, out, o);
+	s[o] = 0;
+}
+
+/*
+ * The expectation in a bad file's first line: "# expect: 12:7: message start",
+ * and its "# also: text" lines (up to @maxalso, each @alsolen long).
+ */
+static bool read_expect(const char *path, const char *dir, char *out, size_t len, char (*also)[512], size_t maxalso,
+			size_t *nalso)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
 	bool ok = false;
 
+	*nalso = 0;
 	if (!f)
 		return false;
 	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
 		char *p = strstr(line, "# expect: ");
-		if (p) {
-			p += 10;
-			p[strcspn(p, "\n")] = 0;
-			snprintf(out, len, "%s", p);
+		if (p && !ok) {
+			snprintf(out, len, "%s", p + 10);
+			subst_dir(out, len, dir);
 			ok = true;
-			break;
+		}
+		p = strstr(line, "# also: ");
+		if (p && *nalso < maxalso) {
+			snprintf(also[*nalso], 512, "%s", p + 8);
+			subst_dir(also[*nalso], 512, dir);
+			(*nalso)++;
 		}
 	}
 	fclose(f);
@@ -115,17 +157,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void test_errors(void)
+static size_t test_errors(const char *dir)
 {
-	char dir[2048], path[4096], want[4700], exp[512], err[1024];
+	char path[4096], want[5200], exp[1024], err[16384], also[8][512];
 	char *names[512];
-	size_t n = 0;
+	size_t n = 0, nalso;
 
-	snprintf(dir, sizeof(dir), "%s/tests/scenario_errors", src_dir);
 	DIR *d = opendir(dir);
 	CHECK(d != NULL);
 	if (!d)
-		return;
+		return 0;
 	for (struct dirent *e; (e = readdir(d)) && n < 512;) {
 		size_t l = strlen(e->d_name);
 		if (l > 5 && !strcmp(e->d_name + l - 5, ".yaml"))
@@ -133,10 +174,9 @@ static void test_errors(void)
 	}
 	closedir(d);
 	qsort(names, n, sizeof(names[0]), cmp_str);
-	CHECK(n >= 20);
 	for (size_t i = 0; i < n; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (!read_expect(path, exp, sizeof(exp))) {
+		if (!read_expect(path, dir, exp, sizeof(exp), also, 8, &nalso)) {
 			fprintf(stderr, "%s: no '# expect:' line\n", path);
 			CHECK(0);
 			continue;
@@ -161,8 +201,14 @@ static void test_errors(void)
 		} else if (getenv("SCN_VERBOSE")) {
 			fprintf(stderr, "%s\n", err);
 		}
+		for (size_t k = 0; k < nalso; k++)
+			if (!strstr(err, also[k])) {
+				fprintf(stderr, "%s:\n  want somewhere: %s\n  got: %s\n", names[i], also[k], err);
+				CHECK(0);
+			}
 		free(names[i]);
 	}
+	return n;
 }
 
 static void test_unreadable(void)
@@ -182,12 +228,39 @@ static void test_unreadable(void)
 	CHECK(strlen(small) == 7);
 }
 
+/* The toolchain missing: the loader says which tool and which package. */
+static void test_missing_tools(void)
+{
+	char err[4096], path[4096];
+	const char *old = getenv("BBMSIM_CROSS");
+	char *save = old ? strdup(old) : NULL;
+
+	setenv("BBMSIM_CROSS", "/nonexistent/bbmsim-", 1);
+	snprintf(path, sizeof(path), "%s/scenarios/examples/remap-bbm.yaml", src_dir);
+	CHECK(scenario_load(path, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "cannot run /nonexistent/bbmsim-as (install binutils-aarch64-linux-gnu)") != NULL);
+	snprintf(path, sizeof(path), "%s/tests/link/bl-named-section.yaml", src_dir);
+	CHECK(scenario_load(path, err, sizeof(err)) == NULL);
+	CHECK(strstr(err, "cannot run /nonexistent/bbmsim-gcc") != NULL);
+	CHECK(strstr(err, "(install gcc-aarch64-linux-gnu)") != NULL);
+	if (save)
+		setenv("BBMSIM_CROSS", save, 1);
+	else
+		unsetenv("BBMSIM_CROSS");
+	free(save);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
 		src_dir = argv[1];
+	char dir[2048];
 	test_unreadable();
-	test_errors();
+	test_missing_tools();
+	snprintf(dir, sizeof(dir), "%s/tests/scenario_errors", src_dir);
+	CHECK(test_errors(dir) >= 20);
+	for (int i = 2; i < argc; i++)
+		CHECK(test_errors(argv[i]) >= 1);
 	test_example();
 	if (e2e_failures)
 		fprintf(stderr, "%d check(s) failed\n", e2e_failures);

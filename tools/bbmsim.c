@@ -574,7 +574,7 @@ static void json_level(FILE *o, LevelRun *r)
 
 static Scenario *load_or_die(const char *path)
 {
-	char err[1024];
+	char err[16384];   /* a link error quotes every line the toolchain printed */
 	Scenario *s = scenario_load(path, err, sizeof(err));
 	if (!s) {
 		fprintf(stderr, "%s\n", err);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * asm.h - assemble AArch64 source with GNU as (aarch64-linux-gnu-as) and
- * link it at a fixed address (aarch64-linux-gnu-ld -Ttext), returning the
- * raw bytes. The assembler's own diagnostics come back line by line.
+ * asm.h - assemble one block of AArch64 source with GNU as
+ * (aarch64-linux-gnu-as) and link it at a fixed address, returning the raw
+ * bytes: its sections one after the other from the base in link.h's order
+ * (text, read-only data, data, bss). The tools' diagnostics come back line
+ * by line. A convenience over link.h for tests, benches and litmus runs.
  */
 #ifndef BBMSIM_ASM_H
 #define BBMSIM_ASM_H
@@ -25,9 +27,9 @@ typedef struct AsmResult {
 
 /*
  * Assemble @src (GNU as syntax, -march=armv8.4-a) linked at @base.
- * Returns 0 on success; nonzero with diagnostics in @r otherwise.
- * The environment variable BBMSIM_CROSS overrides the tool prefix
- * (default "aarch64-linux-gnu-").
+ * Returns 0 on success; nonzero with diagnostics (and tool_error: what
+ * failed, in one line) in @r otherwise. The environment variable
+ * BBMSIM_CROSS overrides the tool prefix (default "aarch64-linux-gnu-").
  */
 int asm_assemble(const char *src, uint64_t base, AsmResult *r);
 void asm_result_fini(AsmResult *r);
