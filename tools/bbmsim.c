@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * bbmsim - the command line: run, compare and test scenarios.
+ * bbmsim - the command line: run, compare and test scenarios. This file
+ * parses the options, runs the levels and holds the test runner; what is
+ * reported and how lives in report.h and one file per output format.
  *
  * Exit codes: 0 the run completed and its expectations hold; 1 an
  * expectation failed; 2 bad input (scenario, flag, file).
@@ -22,6 +24,7 @@
 #include "bbmsim/ptdump.h"
 #include "bbmsim/scenario.h"
 #include "bbmsim/trace.h"
+#include "report.h"
 
 #define BBMSIM_VERSION "0.1.0"
 
@@ -290,22 +293,10 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 
 /* --- running one level --------------------------------------------------------- */
 
-typedef struct LevelRun {
-	BbmLevel level;
-	Machine *m;
-	Analysis *a;
-	RunEnd end;
-	ExpectResult *exp;
-	size_t nexp, nfail;
-	char knobs[512];
-} LevelRun;
-
 static uint64_t an_read(void *ctx, uint64_t pa)
 {
 	return machine_phys_read64(ctx, pa);
 }
-
-static void level_run_fini(LevelRun *r);
 
 typedef struct Fanout {
 	Trace *trace;
@@ -386,191 +377,7 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	return true;
 }
 
-static void level_run_fini(LevelRun *r)
-{
-	analysis_free(r->a);
-	machine_free(r->m);
-	free(r->exp);
-	memset(r, 0, sizeof(*r));
-}
-
-static size_t count_faults(Machine *m, int kind)
-{
-	const FaultRecord *f;
-	size_t n = machine_faults(m, &f), c = 0;
-	for (size_t i = 0; i < n; i++)
-		if (kind < 0 ? f[i].kind != FAULT_NONE : (int)f[i].kind == kind)
-			c++;
-	return c;
-}
-
-/* --- human report ---------------------------------------------------------------- */
-
-static void print_tick(FILE *o, uint64_t t)
-{
-	if (t == ~0ull)
-		fputs("end(open)", o);
-	else
-		fprintf(o, "%" PRIu64, t);
-}
-
-static void print_window(FILE *o, const Window *w)
-{
-	char d0[160], d1[160];
-	fprintf(o, "    PE%d %-17s %-14s VA 0x%" PRIx64 "+0x%" PRIx64 "  ticks %" PRIu64 "..", w->pe,
-		window_kind_name(w->kind), severity_name(w->severity), w->va, w->size, w->open_tick);
-	print_tick(o, w->close_tick);
-	fprintf(o, "  accesses %" PRIu64 " (stale uses %" PRIu64 ") faults %" PRIu64 "%s\n", w->accesses,
-		w->stale_uses, w->faults, w->latent ? "  (latent: no access inside)" : "");
-	fprintf(o, "      why: %s\n", w->why);
-	fprintf(o, "      opened by PE%d pc 0x%" PRIx64 " insn 0x%08x at tick %" PRIu64
-		   ": desc @0x%" PRIx64 " L%d %s -> %s\n",
-		w->cause.pe, w->cause.pc, w->cause.insn, w->cause.tick, w->cause.desc_pa, w->cause.level,
-		desc_format(w->cause.old, w->cause.level, d0, sizeof(d0)),
-		desc_format(w->cause.val, w->cause.level, d1, sizeof(d1)));
-	fprintf(o, "      closed by: %s\n", w->closed_by[0] ? w->closed_by : "nothing (open at the end)");
-}
-
-static void print_level(FILE *o, const Scenario *s, LevelRun *r, bool verbose)
-{
-	unsigned n = machine_npes(r->m);
-
-	fprintf(o, "== %s at BBM level %s ==\n", scenario_name(s), bbm_level_name(r->level));
-	fprintf(o, "  knobs: %s\n", r->knobs);
-	fprintf(o, "  run: %s after %" PRIu64 " ticks", run_end_name(r->end), machine_tick(r->m));
-	if (machine_quantum(r->m) > 1)
-		fprintf(o, " (quantum %u: interleavings finer than that not explored)", machine_quantum(r->m));
-	fprintf(o, "\n");
-	for (unsigned i = 0; i < n; i++) {
-		fprintf(o, "  PE%u: %-8s level %-9s insns %-8" PRIu64 " pc 0x%" PRIx64, i,
-			pe_state_name(machine_pe_state(r->m, i)), bbm_level_name(machine_pe_level(r->m, i)),
-			machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
-		if (machine_pe_error(r->m, i))
-			fprintf(o, " (%s)", machine_pe_error(r->m, i));
-		fputc('\n', o);
-	}
-	const FaultRecord *f;
-	size_t nf = machine_faults(r->m, &f);
-	fprintf(o, "  faults: %zu (translation %zu, access-flag %zu, permission %zu, tlb-conflict %zu)\n",
-		count_faults(r->m, -1), count_faults(r->m, FAULT_TRANSLATION),
-		count_faults(r->m, FAULT_ACCESS_FLAG), count_faults(r->m, FAULT_PERMISSION),
-		count_faults(r->m, FAULT_TLB_CONFLICT));
-	for (size_t i = 0; i < nf; i++) {
-		if (!verbose && i >= 5) {
-			fprintf(o, "    ... %zu more (-v lists them all)\n", nf - i);
-			break;
-		}
-		fprintf(o, "    tick %" PRIu64 " PE%d pc 0x%" PRIx64 " %s %s%s L%d VA 0x%" PRIx64 " ESR 0x%" PRIx64 " %s\n",
-			f[i].tick, f[i].pe, f[i].pc, f[i].what,
-			f[i].kind ? fault_kind_name(f[i].kind) : "", f[i].kind ? "" : "-", f[i].level, f[i].va,
-			f[i].esr, f[i].delivered ? "delivered" : "not delivered (no vector table): PE stopped");
-	}
-	const Window *w;
-	size_t nw = analysis_windows(r->a, &w);
-	fprintf(o, "  windows: %zu\n", nw);
-	for (size_t i = 0; i < nw; i++)
-		print_window(o, &w[i]);
-	const Violation *v;
-	size_t nv = analysis_violations(r->a, &v);
-	fprintf(o, "  violations: %zu\n", nv);
-	for (size_t i = 0; i < nv; i++)
-		fprintf(o, "    %s tick %" PRIu64 " PE%d pc 0x%" PRIx64 ": %s\n", v[i].rule, v[i].tick, v[i].pe,
-			v[i].pc, v[i].what);
-	fprintf(o, "  expectations: %zu of %zu met\n", r->nexp - r->nfail, r->nexp);
-	for (size_t i = 0; i < r->nexp; i++)
-		fprintf(o, "    %-4s %s: %s\n", r->exp[i].ok ? "ok" : "FAIL", r->exp[i].where, r->exp[i].text);
-}
-
-/* --- JSON report ------------------------------------------------------------------- */
-
-static void json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
-}
-
-static void json_level(FILE *o, LevelRun *r)
-{
-	unsigned n = machine_npes(r->m);
-	char buf[160];
-
-	fprintf(o, "{\"level\":");
-	json_str(o, bbm_level_name(r->level));
-	fprintf(o, ",\"knobs\":");
-	json_str(o, r->knobs);
-	fprintf(o, ",\"run\":{\"end\":\"%s\",\"ticks\":%" PRIu64 ",\"quantum\":%u},\"pes\":[",
-		run_end_name(r->end), machine_tick(r->m), machine_quantum(r->m));
-	for (unsigned i = 0; i < n; i++)
-		fprintf(o, "%s{\"pe\":%u,\"state\":\"%s\",\"level\":\"%s\",\"insns\":%" PRIu64 ",\"pc\":%" PRIu64 "}",
-			i ? "," : "", i, pe_state_name(machine_pe_state(r->m, i)),
-			bbm_level_name(machine_pe_level(r->m, i)), machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
-	fprintf(o, "],\"faults\":[");
-	const FaultRecord *f;
-	size_t nf = machine_faults(r->m, &f);
-	for (size_t i = 0; i < nf; i++) {
-		fprintf(o, "%s{\"tick\":%" PRIu64 ",\"pe\":%d,\"pc\":%" PRIu64 ",\"what\":\"%s\",\"kind\":\"%s\","
-			   "\"level\":%d,\"va\":%" PRIu64 ",\"esr\":%" PRIu64 ",\"delivered\":%s}",
-			i ? "," : "", f[i].tick, f[i].pe, f[i].pc, f[i].what, fault_kind_name(f[i].kind), f[i].level,
-			f[i].va, f[i].esr, f[i].delivered ? "true" : "false");
-	}
-	fprintf(o, "],\"windows\":[");
-	const Window *w;
-	size_t nw = analysis_windows(r->a, &w);
-	for (size_t i = 0; i < nw; i++) {
-		fprintf(o, "%s{\"kind\":\"%s\",\"severity\":\"%s\",\"pe\":%d,\"va\":%" PRIu64 ",\"size\":%" PRIu64
-			   ",\"open_tick\":%" PRIu64 ",\"close_tick\":",
-			i ? "," : "", window_kind_name(w[i].kind), severity_name(w[i].severity), w[i].pe, w[i].va,
-			w[i].size, w[i].open_tick);
-		if (w[i].close_tick == ~0ull)
-			fputs("null", o);
-		else
-			fprintf(o, "%" PRIu64, w[i].close_tick);
-		fprintf(o, ",\"why\":");
-		json_str(o, w[i].why);
-		fprintf(o, ",\"closed_by\":");
-		json_str(o, w[i].closed_by);
-		fprintf(o, ",\"latent\":%s", w[i].latent ? "true" : "false");
-		fprintf(o, ",\"stale_uses\":%" PRIu64, w[i].stale_uses);
-		fprintf(o, ",\"accesses\":%" PRIu64 ",\"faults\":%" PRIu64 ",\"cause\":{\"pe\":%d,\"pc\":%" PRIu64
-			   ",\"tick\":%" PRIu64 ",\"insn\":%u,\"desc_pa\":%" PRIu64 ",\"level\":%d,\"old\":%" PRIu64
-			   ",\"new\":%" PRIu64 ",\"old_decoded\":",
-			w[i].accesses, w[i].faults, w[i].cause.pe, w[i].cause.pc, w[i].cause.tick, w[i].cause.insn,
-			w[i].cause.desc_pa, w[i].cause.level, w[i].cause.old, w[i].cause.val);
-		json_str(o, desc_format(w[i].cause.old, w[i].cause.level, buf, sizeof(buf)));
-		fprintf(o, ",\"new_decoded\":");
-		json_str(o, desc_format(w[i].cause.val, w[i].cause.level, buf, sizeof(buf)));
-		fprintf(o, "}}");
-	}
-	fprintf(o, "],\"violations\":[");
-	const Violation *v;
-	size_t nv = analysis_violations(r->a, &v);
-	for (size_t i = 0; i < nv; i++) {
-		fprintf(o, "%s{\"rule\":\"%s\",\"tick\":%" PRIu64 ",\"pe\":%d,\"pc\":%" PRIu64 ",\"what\":",
-			i ? "," : "", v[i].rule, v[i].tick, v[i].pe, v[i].pc);
-		json_str(o, v[i].what);
-		fputc('}', o);
-	}
-	fprintf(o, "],\"expectations\":[");
-	for (size_t i = 0; i < r->nexp; i++) {
-		fprintf(o, "%s{\"ok\":%s,\"where\":", i ? "," : "", r->exp[i].ok ? "true" : "false");
-		json_str(o, r->exp[i].where);
-		fprintf(o, ",\"text\":");
-		json_str(o, r->exp[i].text);
-		fputc('}', o);
-	}
-	fprintf(o, "]}");
-}
-
-/* --- commands ---------------------------------------------------------------------- */
+/* --- run and compare ----------------------------------------------------------- */
 
 static Scenario *load_or_die(const char *path)
 {
@@ -581,119 +388,6 @@ static Scenario *load_or_die(const char *path)
 		exit(2);
 	}
 	return s;
-}
-
-/* --- compare ------------------------------------------------------------------------ */
-
-typedef struct WinStats {
-	size_t count, latent;
-	uint64_t longest, accesses, stale_uses;
-} WinStats;
-
-static WinStats win_stats(const Analysis *a, int kind, uint64_t end)
-{
-	const Window *w;
-	size_t n = analysis_windows(a, &w);
-	WinStats st = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		if ((int)w[i].kind != kind)
-			continue;
-		uint64_t close = w[i].close_tick == ~0ull ? end : w[i].close_tick;
-		uint64_t len = close - w[i].open_tick;
-		st.count++;
-		st.latent += w[i].latent;
-		st.accesses += w[i].accesses;
-		st.stale_uses += w[i].stale_uses;
-		if (len > st.longest)
-			st.longest = len;
-	}
-	return st;
-}
-
-static void row(bool md, const char *label, char vals[][40], size_t n)
-{
-	if (md) {
-		printf("| %s |", label);
-		for (size_t i = 0; i < n; i++)
-			printf(" %s |", vals[i]);
-	} else {
-		printf("%-40s", label);
-		for (size_t i = 0; i < n; i++)
-			printf(" %13s", vals[i]);
-	}
-	printf("\n");
-}
-
-static void print_compare(const Scenario *s, LevelRun *runs, size_t nl, bool md)
-{
-	char v[BBM_LEVEL_COUNT][40], label[64];
-
-	printf(md ? "### %s (`%s`)\n\n" : "%s (%s): per BBM level\n\n", scenario_name(s), scenario_path(s));
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%s", bbm_level_name(runs[i].level));
-	row(md, md ? "level" : "", v, nl);
-	if (md) {
-		printf("|---|");
-		for (size_t i = 0; i < nl; i++)
-			printf("---:|");
-		printf("\n");
-	}
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TRANSLATION));
-	row(md, "translation faults taken", v, nl);
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TLB_CONFLICT));
-	row(md, "TLB conflict aborts taken", v, nl);
-	for (size_t i = 0; i < nl; i++) {
-		uint64_t uses = 0;
-		for (int k = 0; k < WIN_KIND_COUNT; k++)
-			uses += win_stats(runs[i].a, k, machine_tick(runs[i].m)).stale_uses;
-		snprintf(v[i], sizeof(v[i]), "%" PRIu64, uses);
-	}
-	row(md, "stale uses (old translation used)", v, nl);
-	for (int k = 0; k < WIN_KIND_COUNT; k++) {
-		for (size_t i = 0; i < nl; i++) {
-			WinStats st = win_stats(runs[i].a, k, machine_tick(runs[i].m));
-			snprintf(v[i], sizeof(v[i]), "%zu", st.count);
-		}
-		snprintf(label, sizeof(label), "%s windows", window_kind_name(k));
-		row(md, label, v, nl);
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, k, machine_tick(runs[i].m)).longest);
-		row(md, "  longest (ticks)", v, nl);
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, k, machine_tick(runs[i].m)).accesses);
-		row(md, "  accesses inside", v, nl);
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%zu", win_stats(runs[i].a, k, machine_tick(runs[i].m)).latent);
-		row(md, "  latent (no access inside)", v, nl);
-		for (int sv = SEV_COUNT - 1; sv >= 0; sv--) {
-			size_t any = 0;
-			for (size_t i = 0; i < nl; i++)
-				any += analysis_count(runs[i].a, k, sv, -1);
-			if (!any)
-				continue;
-			for (size_t i = 0; i < nl; i++)
-				snprintf(v[i], sizeof(v[i]), "%zu", analysis_count(runs[i].a, k, sv, -1));
-			snprintf(label, sizeof(label), "  %s", severity_name(sv));
-			row(md, label, v, nl);
-		}
-	}
-	for (size_t i = 0; i < nl; i++) {
-		const Violation *vi;
-		snprintf(v[i], sizeof(v[i]), "%zu", analysis_violations(runs[i].a, &vi));
-	}
-	row(md, "rule violations", v, nl);
-	unsigned npes = machine_npes(runs[0].m);
-	for (unsigned p = 0; p < npes && p < 16; p++) {
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%s", pe_state_name(machine_pe_state(runs[i].m, p)));
-		snprintf(label, sizeof(label), "PE%u final state", p);
-		row(md, label, v, nl);
-	}
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%zu/%zu", runs[i].nexp - runs[i].nfail, runs[i].nexp);
-	row(md, "expectations met", v, nl);
 }
 
 static int cmd_run_or_compare(Opts *o, bool compare)
@@ -714,6 +408,7 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 				levels[nl++] = (BbmLevel)l;
 	}
 	LevelRun runs[BBM_LEVEL_COUNT];
+	Report rep = { .s = s, .runs = runs };
 	int status = 0;
 	for (size_t i = 0; i < nl; i++) {
 		if (!run_level(s, levels[i], &o->ov, &runs[i], o, compare || nl > 1)) {
@@ -722,30 +417,21 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 			scenario_free(s);
 			return 2;
 		}
+		rep.nruns++;
 		if (runs[i].nfail)
 			status = 1;
 	}
 	if (o->json) {
-		printf("{\"bbmsim_report\":1,\"scenario\":");
-		json_str(stdout, scenario_name(s));
-		printf(",\"file\":");
-		json_str(stdout, scenario_path(s));
-		printf(",\"levels\":[");
-		for (size_t i = 0; i < nl; i++) {
-			if (i)
-				putchar(',');
-			json_level(stdout, &runs[i]);
-		}
-		printf("],\"passed\":%s}\n", status ? "false" : "true");
+		report_json(stdout, &rep);
 	} else if (!compare) {
 		for (size_t i = 0; i < nl; i++)
-			print_level(stdout, s, &runs[i], o->verbose);
+			report_text_level(stdout, &rep, &runs[i], o->verbose);
 	} else {
 		bool md = o->format && !strcmp(o->format, "markdown");
-		print_compare(s, runs, nl, md);
+		report_text_compare(stdout, &rep, md);
 		printf(md ? "\n```\n" : "\n");
 		for (size_t i = 0; i < nl; i++)
-			print_level(stdout, s, &runs[i], false);
+			report_text_level(stdout, &rep, &runs[i], false);
 		if (md)
 			printf("```\n");
 	}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * report.h - what the bbmsim command reports, one model for every output
+ * format.
+ *
+ * A Report is the runs of one scenario at its BBM levels (`run`,
+ * `compare`). tools/bbmsim.c fills it; each output format reads it from a
+ * file of its own:
+ *   report_text.c   the human report and the compare table
+ *   report_json.c   the JSON report (docs/report-format.md)
+ * The formats write to a FILE and leave write errors in it (ferror) for the
+ * caller to report.
+ */
+#ifndef BBMSIM_TOOLS_REPORT_H
+#define BBMSIM_TOOLS_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "bbmsim/analysis.h"
+#include "bbmsim/machine.h"
+#include "bbmsim/scenario.h"
+
+/* One scenario run at one level: the machine and analysis after the run. */
+typedef struct LevelRun {
+	BbmLevel level;
+	Machine *m;
+	Analysis *a;
+	RunEnd end;
+	ExpectResult *exp;       /* the expectations that apply at this level */
+	size_t nexp, nfail;
+	char knobs[512];         /* scenario_knobs_text() */
+} LevelRun;
+
+/* Free what @r holds and zero it. */
+void level_run_fini(LevelRun *r);
+
+typedef struct Report {
+	const Scenario *s;
+	LevelRun *runs;          /* in level order */
+	size_t nruns;
+} Report;
+
+/* Every expectation held at every level run. */
+bool report_passed(const Report *r);
+
+/* Faults of @kind (a FaultKind) taken; any kind but FAULT_NONE when @kind < 0. */
+size_t report_count_faults(const Machine *m, int kind);
+
+typedef struct WinStats {
+	size_t count, latent;
+	uint64_t longest;        /* ticks; a window open at the end runs to @end */
+	uint64_t accesses, stale_uses;
+} WinStats;
+
+/* The windows of @kind (a WindowKind) of @a, summed. */
+WinStats report_win_stats(const Analysis *a, int kind, uint64_t end);
+
+/* report_text.c: one level in full (faults beyond five only when @verbose). */
+void report_text_level(FILE *o, const Report *r, const LevelRun *l, bool verbose);
+/* report_text.c: the levels side by side, as a table or as markdown. */
+void report_text_compare(FILE *o, const Report *r, bool markdown);
+
+/* report_json.c: the report as one JSON object on one line. */
+void report_json(FILE *o, const Report *r);
+
+#endif
