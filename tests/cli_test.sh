@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-only
 #
 # cli_test.sh BBMSIM SRCDIR - the command line as a user meets it: exit
-# codes, located messages, --json, --junit, -j, determinism, and a
-# deliberately wrong expectation failing `bbmsim test`.
+# codes, located messages, --json, --junit, -j, determinism, a
+# deliberately wrong expectation failing `bbmsim test`, and write errors on
+# every output (/dev/full).
 set -u
 B=$1
 S=$2
@@ -73,7 +74,7 @@ expect_text wrong-junit "$T/j.xml" "<failure"
 # JSON is valid and byte-identical run to run.
 check json 0 "$B" run "$ex" --json --seed 7
 cp "$T/out" "$T/a.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["bbmsim_report"]==1 and len(d["levels"])==4' "$T/a.json" \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format"]=="bbmsim-report" and d["version"]==2 and d["complete"] and len(d["levels"])==4' "$T/a.json" \
 	|| { echo "FAIL json: not the documented report"; fails=$((fails + 1)); }
 check json2 0 "$B" run "$ex" --json --seed 7
 cmp -s "$T/out" "$T/a.json" || { echo "FAIL json: two runs differ"; fails=$((fails + 1)); }
@@ -106,6 +107,24 @@ done
 check trace-bad-filter 2 "$B" run "$fl" --trace "$T/x.txt" --trace-pes 9-3
 check trace-bad-format 2 "$B" run "$fl" --trace "$T/x.txt" --trace-format svg
 check trace-unwritable 2 "$B" run "$fl" --bbm 0 --trace /nonexistent/dir/t.txt
+
+# A write error on any output is exit 2 with a message, never 0.
+if [ -w /dev/full ]; then
+	check full-run-json 2 sh -c '"$1" run "$2" --json >/dev/full' sh "$B" "$ex"
+	expect_text full-run-json "$T/err" "write error on standard output"
+	check full-run-text 2 sh -c '"$1" run "$2" --bbm 0 >/dev/full' sh "$B" "$ex"
+	check full-compare-json 2 sh -c '"$1" compare "$2" --format json >/dev/full' sh "$B" "$ex"
+	check full-compare-md 2 sh -c '"$1" compare "$2" --format markdown >/dev/full' sh "$B" "$ex"
+	check full-test 2 sh -c '"$1" test "$2" >/dev/full' sh "$B" "$S/scenarios/examples"
+	check full-trace 2 "$B" run "$ex" --bbm 0 --trace /dev/full
+	expect_text full-trace "$T/err" "--trace: write error on '/dev/full'"
+	check full-trace-perfetto 2 "$B" run "$ex" --bbm 2 --trace /dev/full --trace-format perfetto
+	check full-trace-stdout 2 sh -c '"$1" run "$2" --bbm 0 --trace - --trace-format jsonl >/dev/full' sh "$B" "$ex"
+	check full-ptdump 2 sh -c '"$1" ptdump "$2" >/dev/full' sh "$B" "$ex"
+	check full-help 2 sh -c '"$1" run --help >/dev/full' sh "$B"
+else
+	echo "cli: /dev/full is not writable here: write-error checks skipped"
+fi
 
 # ptdump: the split is visible in the tables, and the TLBs still hold the old block.
 check ptdump-before 0 "$B" ptdump "$fl" --at-tick 100

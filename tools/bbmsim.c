@@ -1,22 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * bbmsim - the command line: run, compare and test scenarios. This file
- * parses the options, runs the levels and holds the test runner; what is
- * reported and how lives in report.h and one file per output format.
+ * parses the options, runs the levels (with traces, the stop signals and
+ * the progress line) and holds the test runner; what is reported and how
+ * lives in report.h and one file per output format.
  *
  * Exit codes: 0 the run completed and its expectations hold; 1 an
- * expectation failed; 2 bad input (scenario, flag, file).
+ * expectation failed; 2 bad input (scenario, flag, file) or an output that
+ * could not be written. A run stopped by SIGINT or SIGTERM ends by that
+ * signal once its incomplete report is out.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/machine.h"
@@ -57,6 +63,7 @@ typedef struct Opts {
 	bool has_levels;
 	bool levels[BBM_LEVEL_COUNT];
 	const char *format;      /* compare: table, markdown, json */
+	bool progress;           /* --progress: also when stderr is not a terminal */
 	const char *trace;       /* --trace FILE */
 	TraceFormat trace_format;
 	TraceFilter filter;
@@ -84,11 +91,12 @@ static const char *usage_main =
 	"                    and check their verdicts (docs/litmus.md)\n"
 	"\n"
 	"'bbmsim COMMAND --help' describes the options of a command.\n"
-	"Exit status: 0 success, 1 an expectation failed, 2 bad input.\n";
+	"Exit status: 0 success, 1 an expectation failed, 2 bad input or an output\n"
+	"that could not be written.\n";
 
 static const char *usage_run =
 	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--quantum N]\n"
-	"                  [--json] [-v]\n"
+	"                  [--json] [-v] [--progress] [--trace FILE ...]\n"
 	"\n"
 	"Run SCENARIO (a YAML file, docs/scenario-format.md) at each BBM level it lists,\n"
 	"or only at LEVEL, and print per level: each PE's final state and instruction\n"
@@ -104,8 +112,11 @@ static const char *usage_run =
 	"  --quantum N      instructions per PE turn (the scenario's schedule.quantum);\n"
 	"                   faster, but interleavings finer than N are not explored\n"
 	"                   (docs/performance.md)\n"
-	"  --json           a machine-readable report instead (docs/report-format.md)\n"
+	"  --json           a machine-readable report instead (docs/report-format.md;\n"
+	"                   addresses and values as \"0x...\" strings)\n"
 	"  -v, --verbose    also list every fault\n"
+	"  --progress       show progress on stderr even when it is not a terminal (on a\n"
+	"                   terminal, runs longer than 2 s show it anyway)\n"
 	"  --trace FILE     write a trace of every event (compare: one file per level,\n"
 	"                   FILE with the level before its extension, e.g. t.0.txt)\n"
 	"  --trace-format F text (default), jsonl, or perfetto (docs/trace-format.md)\n"
@@ -114,11 +125,14 @@ static const char *usage_run =
 	"  --trace-events L only these events: insn,mem,tlbi-issue,... (window lines always)\n"
 	"  --trace-ticks R  only these ticks: A-B, A- or A\n"
 	"\n"
-	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input.\n";
+	"SIGINT or SIGTERM stops the run: the report (and trace) of what ran is\n"
+	"written, marked incomplete, and bbmsim ends by that signal.\n"
+	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input or a\n"
+	"write error on any output.\n";
 
 static const char *usage_compare =
 	"usage: bbmsim compare SCENARIO [--levels L,L...] [--format table|markdown|json]\n"
-	"                      [--seed N] [--max-insns N] [--quantum N]\n"
+	"                      [--seed N] [--max-insns N] [--quantum N] [--progress]\n"
 	"\n"
 	"Run SCENARIO once per BBM level (same seed; default: the levels the scenario\n"
 	"lists) and print one column per level: faults and conflict aborts taken, stale\n"
@@ -129,10 +143,12 @@ static const char *usage_compare =
 	"  --levels L,...            levels to run, from 0, 1, 2, 2-noabort\n"
 	"  --format F                table (default), markdown, or json (the run --json report)\n"
 	"  --json                    the same as --format json\n"
-	"  --seed N, --max-insns N, --quantum N   as for run\n"
+	"  --seed N, --max-insns N, --quantum N, --progress   as for run\n"
 	"  --trace FILE ...          as for run, one file per level\n"
 	"\n"
-	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input.\n";
+	"SIGINT or SIGTERM: as for run; the levels after the stopped one are not run.\n"
+	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input or\n"
+	"a write error.\n";
 
 static const char *usage_ptdump =
 	"usage: bbmsim ptdump SCENARIO [--tree NAME] [--at-tick N] [--bbm LEVEL] [--tlb]\n"
@@ -264,6 +280,8 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			if (!strcmp(next, "json"))
 				o->json = true;
 			i++;
+		} else if (!strcmp(a, "--progress") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
+			o->progress = true;
 		} else if ((!strcmp(a, "-v") || !strcmp(a, "--verbose")) && !strcmp(o->cmd, "run")) {
 			o->verbose = true;
 		} else if (!strcmp(a, "-j") && !strcmp(o->cmd, "test")) {
@@ -291,6 +309,105 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 	}
 }
 
+/* --- signals and progress ------------------------------------------------------ */
+
+/*
+ * SIGINT and SIGTERM during `run` and `compare` stop the machine between two
+ * PE turns (machine_set_stop_flag): the levels run so far and the stopped one
+ * are reported, marked incomplete, the traces are closed properly, and then
+ * bbmsim ends by the same signal. The handler resets itself (SA_RESETHAND):
+ * a second signal ends bbmsim at once. A signal ignored when bbmsim started
+ * (a background job of a non-interactive shell) stays ignored.
+ */
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t progress_due;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_progress_alarm(int sig)
+{
+	(void)sig;
+	progress_due = 1;
+}
+
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/*
+ * Progress on stderr for runs longer than PROGRESS_AFTER seconds, once a
+ * second: a line rewritten in place on a terminal, a line each with
+ * --progress elsewhere. A SIGALRM timer sets progress_due; the event
+ * callback, which sees every tick, prints.
+ */
+#define PROGRESS_AFTER 2
+
+static struct {
+	bool on, tty, shown;
+	struct timespec t0;
+} progress;
+
+static void progress_begin(const Opts *o)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 1, 0 }, { PROGRESS_AFTER, 0 } };
+
+	progress.tty = isatty(STDERR_FILENO);
+	progress.on = o->progress || progress.tty;
+	if (!progress.on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &progress.t0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_progress_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void progress_show(const char *scenario, BbmLevel level, uint64_t tick)
+{
+	struct timespec now;
+
+	progress_due = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "%s%s: %s at BBM level %s: tick %" PRIu64 ", %lds%s", progress.tty ? "\r" : "", prog,
+		scenario, bbm_level_name(level), tick, (long)(now.tv_sec - progress.t0.tv_sec),
+		progress.tty ? "\033[K" : "\n");
+	fflush(stderr);
+	progress.shown = true;
+}
+
+static void progress_end(void)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	if (!progress.on)
+		return;
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (progress.shown && progress.tty)
+		fputs("\r\033[K", stderr);
+	progress.on = false;
+}
+
 /* --- running one level --------------------------------------------------------- */
 
 static uint64_t an_read(void *ctx, uint64_t pa)
@@ -299,16 +416,21 @@ static uint64_t an_read(void *ctx, uint64_t pa)
 }
 
 typedef struct Fanout {
-	Trace *trace;
+	Trace *trace;            /* or NULL */
 	Analysis *a;
+	const char *scenario;    /* for the progress line */
+	BbmLevel level;
 } Fanout;
 
 /* The trace first, so that window lines follow the event that opened them. */
 static void fanout_event(void *ctx, const Event *ev)
 {
 	Fanout *f = ctx;
-	trace_event(f->trace, ev);
+	if (f->trace)
+		trace_event(f->trace, ev);
 	analysis_event(f->a, ev);
+	if (progress_due)
+		progress_show(f->scenario, f->level, ev->tick);
 }
 
 /* FILE with ".LEVEL" before its extension: t.txt -> t.2-noabort.txt. */
@@ -325,13 +447,13 @@ static char *trace_path(const char *path, BbmLevel level, bool per_level)
 	return out;
 }
 
-/* Returns false (message printed) on a build error: bad input. */
+/* Returns false (message printed) on a build error or a trace that cannot be written. */
 static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides *ov, LevelRun *r,
 		      const Opts *o, bool per_level_trace)
 {
 	AnalysisPe apes[MACHINE_MAX_PES];
 	BbmKnobs knobs;
-	char err[1024];
+	char err[1024], *path = NULL;
 
 	memset(r, 0, sizeof(*r));
 	memset(apes, 0, sizeof(apes));
@@ -344,37 +466,50 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	r->a = analysis_new(apes, machine_npes(r->m), &knobs, an_read, r->m);
 	analysis_set_ttl_strict(r->a, scenario_ttl_strict(s));
 	scenario_knobs_text(s, r->knobs, sizeof(r->knobs));
-	Fanout fan = { NULL, r->a };
-	if (o && o->trace) {
-		char *path = trace_path(o->trace, level, per_level_trace), header[768];
+	Fanout fan = { NULL, r->a, scenario_name(s), level };
+	if (o->trace) {
+		char header[768];
+		path = trace_path(o->trace, level, per_level_trace);
 		snprintf(header, sizeof(header), "%s (%s) at BBM level %s; %s", scenario_name(s),
 			 scenario_path(s), bbm_level_name(level), r->knobs);
 		fan.trace = trace_open(path, o->trace_format, &o->filter, machine_npes(r->m), header, err,
 				       sizeof(err));
-		free(path);
 		if (!fan.trace) {
 			fprintf(stderr, "%s: --trace: %s\n", prog, err);
-			level_run_fini(r);
-			return false;
+			goto fail;
 		}
 		analysis_set_window_fn(r->a, trace_window, fan.trace);
-		machine_set_event_fn(r->m, fanout_event, &fan);
-	} else {
-		machine_set_event_fn(r->m, analysis_event, r->a);
 	}
+	if (fan.trace || progress.on)
+		machine_set_event_fn(r->m, fanout_event, &fan);
+	else
+		machine_set_event_fn(r->m, analysis_event, r->a);
+	machine_set_stop_flag(r->m, &stop_signal);
 	r->end = machine_run(r->m);
 	analysis_finish(r->a, machine_tick(r->m));
-	if (fan.trace && trace_close(fan.trace) != 0) {
-		fprintf(stderr, "%s: --trace: write error\n", prog);
-		level_run_fini(r);
-		return false;
+	if (fan.trace) {
+		char why[64];
+		if (r->end == RUN_INTERRUPTED) {
+			snprintf(why, sizeof(why), "interrupted by %s", signal_name(stop_signal));
+			trace_set_incomplete(fan.trace, why);
+		}
+		if (trace_close(fan.trace) != 0) {
+			fprintf(stderr, "%s: --trace: write error on '%s'\n", prog, path);
+			goto fail;
+		}
 	}
+	free(path);
 	machine_set_event_fn(r->m, NULL, NULL);
+	machine_set_stop_flag(r->m, NULL);
 	r->nexp = scenario_check(s, level, r->m, r->end, r->a, &r->exp);
 	for (size_t i = 0; i < r->nexp; i++)
 		if (!r->exp[i].ok)
 			r->nfail++;
 	return true;
+fail:
+	free(path);
+	level_run_fini(r);
+	return false;
 }
 
 /* --- run and compare ----------------------------------------------------------- */
@@ -408,10 +543,13 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 				levels[nl++] = (BbmLevel)l;
 	}
 	LevelRun runs[BBM_LEVEL_COUNT];
-	Report rep = { .s = s, .runs = runs };
+	Report rep = { .s = s, .runs = runs, .complete = true };
 	int status = 0;
-	for (size_t i = 0; i < nl; i++) {
+	catch_stop_signals();
+	progress_begin(o);
+	for (size_t i = 0; i < nl && !stop_signal; i++) {
 		if (!run_level(s, levels[i], &o->ov, &runs[i], o, compare || nl > 1)) {
+			progress_end();
 			for (size_t j = 0; j < i; j++)
 				level_run_fini(&runs[j]);
 			scenario_free(s);
@@ -421,21 +559,29 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 		if (runs[i].nfail)
 			status = 1;
 	}
+	progress_end();
+	if (rep.nruns < nl || (rep.nruns && runs[rep.nruns - 1].end == RUN_INTERRUPTED)) {
+		rep.complete = false;
+		rep.interrupted_by = signal_name(stop_signal);
+	}
 	if (o->json) {
 		report_json(stdout, &rep);
 	} else if (!compare) {
-		for (size_t i = 0; i < nl; i++)
+		for (size_t i = 0; i < rep.nruns; i++)
 			report_text_level(stdout, &rep, &runs[i], o->verbose);
+		report_text_incomplete(stdout, &rep);
 	} else {
 		bool md = o->format && !strcmp(o->format, "markdown");
-		report_text_compare(stdout, &rep, md);
+		if (rep.nruns)
+			report_text_compare(stdout, &rep, md);
 		printf(md ? "\n```\n" : "\n");
-		for (size_t i = 0; i < nl; i++)
+		for (size_t i = 0; i < rep.nruns; i++)
 			report_text_level(stdout, &rep, &runs[i], false);
+		report_text_incomplete(stdout, &rep);
 		if (md)
 			printf("```\n");
 	}
-	for (size_t i = 0; i < nl; i++)
+	for (size_t i = 0; i < rep.nruns; i++)
 		level_run_fini(&runs[i]);
 	scenario_free(s);
 	return status;
@@ -772,11 +918,27 @@ static int cmd_test(Opts *o)
 	return failed ? 1 : 0;
 }
 
+/*
+ * At exit, whatever the path to it: a report that did not reach stdout (a
+ * full disk, /dev/full, a closed pipe's EPIPE) is exit status 2, never 0.
+ */
+static void close_stdout(void)
+{
+	int err = fflush(stdout) ? errno : 0;
+
+	if (err || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on standard output%s%s\n", prog, err ? ": " : "",
+			err ? strerror(err) : "");
+		_exit(2);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	Opts o;
 
 	memset(&o, 0, sizeof(o));
+	atexit(close_stdout);
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return 2;
@@ -812,5 +974,11 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	free(o.paths);
+	if (stop_signal) {
+		/* The report is out: end by the signal, as the shell and make expect. */
+		close_stdout();
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	return rc;
 }

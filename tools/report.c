@@ -18,6 +18,8 @@ void level_run_fini(LevelRun *r)
 
 bool report_passed(const Report *r)
 {
+	if (!r->complete)
+		return false;
 	for (size_t i = 0; i < r->nruns; i++)
 		if (r->runs[i].nfail)
 			return false;

@@ -22,6 +22,10 @@
 #include "bbmsim/machine.h"
 #include "bbmsim/scenario.h"
 
+/* The JSON report's "format" and "version" (docs/report-format.md). */
+#define REPORT_FORMAT "bbmsim-report"
+#define REPORT_VERSION 2
+
 /* One scenario run at one level: the machine and analysis after the run. */
 typedef struct LevelRun {
 	BbmLevel level;
@@ -40,9 +44,16 @@ typedef struct Report {
 	const Scenario *s;
 	LevelRun *runs;          /* in level order */
 	size_t nruns;
+	/*
+	 * False when a signal stopped the runs: the last run ended
+	 * RUN_INTERRUPTED (or after its machine stopped), and the levels
+	 * after it were not run.
+	 */
+	bool complete;
+	const char *interrupted_by;   /* "SIGINT", "SIGTERM"; NULL when complete */
 } Report;
 
-/* Every expectation held at every level run. */
+/* Complete, and every expectation held at every level run. */
 bool report_passed(const Report *r);
 
 /* Faults of @kind (a FaultKind) taken; any kind but FAULT_NONE when @kind < 0. */
@@ -61,6 +72,8 @@ WinStats report_win_stats(const Analysis *a, int kind, uint64_t end);
 void report_text_level(FILE *o, const Report *r, const LevelRun *l, bool verbose);
 /* report_text.c: the levels side by side, as a table or as markdown. */
 void report_text_compare(FILE *o, const Report *r, bool markdown);
+/* report_text.c: a last line saying the report is incomplete, if it is. */
+void report_text_incomplete(FILE *o, const Report *r);
 
 /* report_json.c: the report as one JSON object on one line. */
 void report_json(FILE *o, const Report *r);

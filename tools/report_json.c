@@ -4,7 +4,13 @@
  * --format json`): one object on one line, described field by field in
  * docs/report-format.md and docs/report.schema.json.
  *
- * Every value is a JSON number (addresses and descriptors unsigned 64-bit).
+ * JSON numbers are IEEE doubles in most readers (JavaScript, jq): above
+ * 2^53 they lose bits. So every address, size of an address range,
+ * descriptor, register value and instruction encoding is a "0x..." string,
+ * the form the JSONL and Perfetto traces use (sim/trace.c); only counts
+ * (ticks, instructions, accesses, faults), PE numbers and levels are
+ * numbers. Each kind of value has one writer below, so a field cannot drift
+ * from the rule.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,7 +39,21 @@ static void key(FILE *o, bool *first, const char *k)
 	*first = false;
 }
 
-/* A 64-bit value: a number. */
+/* An address, range size, descriptor or register: "0x..." (lower case, no leading zeros). */
+static void hex(FILE *o, bool *first, const char *k, uint64_t v)
+{
+	key(o, first, k);
+	fprintf(o, "\"0x%" PRIx64 "\"", v);
+}
+
+/* An instruction encoding: "0x" and eight digits, as in the traces. */
+static void insn(FILE *o, bool *first, const char *k, uint32_t v)
+{
+	key(o, first, k);
+	fprintf(o, "\"0x%08" PRIx32 "\"", v);
+}
+
+/* A count or tick: a number (far below 2^53 in any run, docs/report-format.md). */
 static void count(FILE *o, bool *first, const char *k, uint64_t v)
 {
 	key(o, first, k);
@@ -71,8 +91,8 @@ static void json_window(FILE *o, const Window *w)
 	str(o, &f, "kind", window_kind_name(w->kind));
 	str(o, &f, "severity", severity_name(w->severity));
 	num(o, &f, "pe", w->pe);
-	count(o, &f, "va", w->va);
-	count(o, &f, "size", w->size);
+	hex(o, &f, "va", w->va);
+	hex(o, &f, "size", w->size);
 	count(o, &f, "open_tick", w->open_tick);
 	if (w->close_tick == ~0ull) {
 		key(o, &f, "close_tick");
@@ -89,13 +109,13 @@ static void json_window(FILE *o, const Window *w)
 	key(o, &f, "cause");
 	fputc('{', o);
 	num(o, &c, "pe", w->cause.pe);
-	count(o, &c, "pc", w->cause.pc);
+	hex(o, &c, "pc", w->cause.pc);
 	count(o, &c, "tick", w->cause.tick);
-	count(o, &c, "insn", w->cause.insn);
-	count(o, &c, "desc_pa", w->cause.desc_pa);
+	insn(o, &c, "insn", w->cause.insn);
+	hex(o, &c, "desc_pa", w->cause.desc_pa);
 	num(o, &c, "level", w->cause.level);
-	count(o, &c, "old", w->cause.old);
-	count(o, &c, "new", w->cause.val);
+	hex(o, &c, "old", w->cause.old);
+	hex(o, &c, "new", w->cause.val);
 	str(o, &c, "old_decoded", desc_format(w->cause.old, w->cause.level, buf, sizeof(buf)));
 	str(o, &c, "new_decoded", desc_format(w->cause.val, w->cause.level, buf, sizeof(buf)));
 	fputs("}}", o);
@@ -126,7 +146,7 @@ static void json_level(FILE *o, const LevelRun *r)
 		str(o, &g, "state", pe_state_name(machine_pe_state(r->m, i)));
 		str(o, &g, "level", bbm_level_name(machine_pe_level(r->m, i)));
 		count(o, &g, "insns", machine_pe_insns(r->m, i));
-		count(o, &g, "pc", machine_pe_pc(r->m, i));
+		hex(o, &g, "pc", machine_pe_pc(r->m, i));
 		fputc('}', o);
 	}
 	fputc(']', o);
@@ -140,12 +160,12 @@ static void json_level(FILE *o, const LevelRun *r)
 		fputs(i ? ",{" : "{", o);
 		count(o, &g, "tick", fr[i].tick);
 		num(o, &g, "pe", fr[i].pe);
-		count(o, &g, "pc", fr[i].pc);
+		hex(o, &g, "pc", fr[i].pc);
 		str(o, &g, "what", fr[i].what);
 		str(o, &g, "kind", fault_kind_name(fr[i].kind));
 		num(o, &g, "level", fr[i].level);
-		count(o, &g, "va", fr[i].va);
-		count(o, &g, "esr", fr[i].esr);
+		hex(o, &g, "va", fr[i].va);
+		hex(o, &g, "esr", fr[i].esr);
 		boolean(o, &g, "delivered", fr[i].delivered);
 		fputc('}', o);
 	}
@@ -172,7 +192,7 @@ static void json_level(FILE *o, const LevelRun *r)
 		str(o, &g, "rule", v[i].rule);
 		count(o, &g, "tick", v[i].tick);
 		num(o, &g, "pe", v[i].pe);
-		count(o, &g, "pc", v[i].pc);
+		hex(o, &g, "pc", v[i].pc);
 		str(o, &g, "what", v[i].what);
 		fputc('}', o);
 	}
@@ -196,9 +216,12 @@ void report_json(FILE *o, const Report *r)
 	bool f = true;
 
 	fputc('{', o);
-	num(o, &f, "bbmsim_report", 1);
+	str(o, &f, "format", REPORT_FORMAT);
+	num(o, &f, "version", REPORT_VERSION);
 	str(o, &f, "scenario", scenario_name(r->s));
 	str(o, &f, "file", scenario_path(r->s));
+	boolean(o, &f, "complete", r->complete);
+	str(o, &f, "interrupted_by", r->complete ? NULL : r->interrupted_by);
 	key(o, &f, "levels");
 	fputc('[', o);
 	for (size_t i = 0; i < r->nruns; i++) {

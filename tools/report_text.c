@@ -171,3 +171,14 @@ void report_text_compare(FILE *o, const Report *r, bool md)
 		snprintf(v[i], sizeof(v[i]), "%zu/%zu", runs[i].nexp - runs[i].nfail, runs[i].nexp);
 	row(o, md, "expectations met", v, nl);
 }
+
+void report_text_incomplete(FILE *o, const Report *r)
+{
+	if (r->complete)
+		return;
+	fprintf(o, "INCOMPLETE: interrupted by %s", r->interrupted_by ? r->interrupted_by : "a signal");
+	if (r->nruns)
+		fprintf(o, " at BBM level %s, tick %" PRIu64, bbm_level_name(r->runs[r->nruns - 1].level),
+			machine_tick(r->runs[r->nruns - 1].m));
+	fprintf(o, "; the levels after it were not run\n");
+}
