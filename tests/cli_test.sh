@@ -3,8 +3,8 @@
 #
 # cli_test.sh BBMSIM SRCDIR - the command line as a user meets it: exit
 # codes, located messages, --json, --junit, -j, determinism, a
-# deliberately wrong expectation failing `bbmsim test`, and write errors on
-# every output (/dev/full).
+# deliberately wrong expectation failing `bbmsim test`, write errors on
+# every output (/dev/full) and `bbmsim test` finding no scenario.
 set -u
 B=$1
 S=$2
@@ -116,6 +116,8 @@ if [ -w /dev/full ]; then
 	check full-compare-json 2 sh -c '"$1" compare "$2" --format json >/dev/full' sh "$B" "$ex"
 	check full-compare-md 2 sh -c '"$1" compare "$2" --format markdown >/dev/full' sh "$B" "$ex"
 	check full-test 2 sh -c '"$1" test "$2" >/dev/full' sh "$B" "$S/scenarios/examples"
+	check full-junit 2 "$B" test "$S/scenarios/examples" --junit /dev/full
+	expect_text full-junit "$T/err" "write error on '/dev/full'"
 	check full-trace 2 "$B" run "$ex" --bbm 0 --trace /dev/full
 	expect_text full-trace "$T/err" "--trace: write error on '/dev/full'"
 	check full-trace-perfetto 2 "$B" run "$ex" --bbm 2 --trace /dev/full --trace-format perfetto
@@ -125,6 +127,14 @@ if [ -w /dev/full ]; then
 else
 	echo "cli: /dev/full is not writable here: write-error checks skipped"
 fi
+
+# No scenario under a PATH of `bbmsim test` is bad input, not "0 passed".
+check test-none 2 "$B" test "$S/docs"
+expect_text test-none "$T/err" "no scenarios (*.yaml, *.yml) under '$S/docs'"
+mkdir "$T/empty"
+check test-none-empty 2 "$B" test "$S/scenarios/examples" "$T/empty"
+check test-slash 0 "$B" test "$S/scenarios/examples/"
+expect_text test-slash "$T/out" "PASS  $S/scenarios/examples/remap-bbm.yaml [0]"
 
 # ptdump: the split is visible in the tables, and the TLBs still hold the old block.
 check ptdump-before 0 "$B" ptdump "$fl" --at-tick 100

@@ -167,14 +167,20 @@ static const char *usage_ptdump =
 static const char *usage_test =
 	"usage: bbmsim test [PATH...] [-j N] [--junit FILE]\n"
 	"\n"
-	"Run every scenario (*.yaml) under each PATH (files or directories, searched\n"
-	"recursively; default scenarios/) at each of its BBM levels and check its\n"
-	"expectations. One line per run, then 'N passed, N failed'.\n"
+	"Run every scenario (*.yaml, *.yml) under each PATH (files or directories,\n"
+	"searched recursively; default scenarios/) at each of its BBM levels and check\n"
+	"its expectations. One line per run (PASS, FAIL, or ERROR for a scenario that\n"
+	"does not load), then 'N passed, N failed' (errors count as failed).\n"
 	"\n"
 	"  -j N           run N scenarios in parallel processes (default 1)\n"
-	"  --junit FILE   also write JUnit XML to FILE\n"
+	"  --junit FILE   also write JUnit XML to FILE: a testcase per scenario and\n"
+	"                 level, classname the path from PATH's directory with dots\n"
+	"                 (scenarios.bugs.cont-bit-live), name the level ('level 0');\n"
+	"                 each failure lists every failed expectation; a scenario that\n"
+	"                 does not load is an error (docs/report-format.md)\n"
 	"\n"
-	"Exit status: 0 when every run passes, 1 otherwise, 2 bad input.\n";
+	"Exit status: 0 when every run passes, 1 otherwise, 2 bad input (a PATH with\n"
+	"no scenario) or a write error.\n";
 
 static uint64_t parse_u64(const char *flag, const char *s)
 {
@@ -694,9 +700,11 @@ static void find_scenarios(const char *path, StrList *out, bool top)
 			strlist_add(&names, e->d_name);
 	closedir(d);
 	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	size_t len = strlen(path);
+	bool slash = len && path[len - 1] == '/';
 	for (size_t i = 0; i < names.n; i++) {
 		char *p;
-		if (asprintf(&p, "%s/%s", path, names.v[i]) < 0)
+		if (asprintf(&p, "%s%s%s", path, slash ? "" : "/", names.v[i]) < 0)
 			die2("out of memory");
 		find_scenarios(p, out, false);
 		free(p);
@@ -706,15 +714,88 @@ static void find_scenarios(const char *path, StrList *out, bool top)
 }
 
 /*
- * Run one scenario at each of its levels; write one result line per run to @o:
- * "PASS|FAIL|ERROR <file> [level] <detail>".
+ * The stable id of a scenario found under the PATH argument @arg (JUnit
+ * classname): its path from the directory that holds @arg, without the
+ * extension, leading "./" and "../" dropped, '/' -> '.'. Whether the
+ * suite is run as `test scenarios`, `test scenarios/` or
+ * `test /abs/scenarios`, scenarios/bugs/cont-bit-live.yaml is
+ * scenarios.bugs.cont-bit-live.
+ */
+static char *scenario_id(const char *arg, const char *file)
+{
+	size_t n = strlen(arg), skip = 0;
+
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (arg[i] == '/')
+			skip = i + 1;
+	const char *p = file + skip;
+	for (;;) {
+		if (!strncmp(p, "./", 2))
+			p += 2;
+		else if (!strncmp(p, "../", 3))
+			p += 3;
+		else if (*p == '/')
+			p++;
+		else
+			break;
+	}
+	char *id = strdup(p), *q = id;
+	if (has_yaml_ext(id))
+		*strrchr(id, '.') = 0;
+	for (char *r = id; *r; r++) {
+		if (*r == '/') {
+			while (r[1] == '/')
+				r++;
+			*q++ = '.';
+		} else {
+			*q++ = *r;
+		}
+	}
+	*q = 0;
+	return id;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Write @s with tabs and newlines as spaces: the fields of a result record never split. */
+static void put_field(FILE *o, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, o);
+}
+
+/* "STATUS\tfile\tlevel\tseconds\tdetail\n" */
+static void test_record(FILE *o, const char *status, const char *path, const char *level, double secs,
+			const char *detail)
+{
+	fprintf(o, "%s\t", status);
+	put_field(o, path);
+	fprintf(o, "\t%s\t%.6f\t", level, secs);
+	put_field(o, detail);
+	fputc('\n', o);
+}
+
+/*
+ * Run one scenario at each of its levels; write to @o one result record per
+ * run (test_record: STATUS is PASS, FAIL or ERROR; level "load" for a
+ * scenario that did not load), each FAIL followed by one
+ * "EXPECT\tfile:line:col: text" line per failed expectation.
  */
 static void test_one(const char *path, FILE *o)
 {
-	char err[1024];
+	char err[1024], detail[1024];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	Scenario *s = scenario_load(path, err, sizeof(err));
 	if (!s) {
-		fprintf(o, "ERROR\t%s\t-\t%s\n", path, err);
+		test_record(o, "ERROR", path, "load", seconds_since(&t0), err);
 		return;
 	}
 	BbmLevel levels[BBM_LEVEL_COUNT];
@@ -724,14 +805,13 @@ static void test_one(const char *path, FILE *o)
 		LevelRun r;
 		AnalysisPe apes[MACHINE_MAX_PES];
 		BbmKnobs knobs;
+		const char *lname = bbm_level_name(levels[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memset(&r, 0, sizeof(r));
 		r.level = levels[i];
 		r.m = scenario_build(s, levels[i], &ov, apes, &knobs, err, sizeof(err));
 		if (!r.m) {
-			for (char *c = err; *c; c++)
-				if (*c == '\n' || *c == '\t')
-					*c = ' ';
-			fprintf(o, "ERROR\t%s\t%s\t%s\n", path, bbm_level_name(levels[i]), err);
+			test_record(o, "ERROR", path, lname, seconds_since(&t0), err);
 			continue;
 		}
 		r.a = analysis_new(apes, machine_npes(r.m), &knobs, an_read, r.m);
@@ -747,40 +827,69 @@ static void test_one(const char *path, FILE *o)
 				if (first_fail == r.nexp)
 					first_fail = k;
 			}
-		if (r.nfail)
-			fprintf(o, "FAIL\t%s\t%s\t%zu of %zu expectations failed; first: %s: %s\n", path,
-				bbm_level_name(levels[i]), r.nfail, r.nexp, r.exp[first_fail].where,
-				r.exp[first_fail].text);
-		else
-			fprintf(o, "PASS\t%s\t%s\t%zu expectations, %" PRIu64 " ticks\n", path,
-				bbm_level_name(levels[i]), r.nexp, machine_tick(r.m));
+		if (r.nfail) {
+			snprintf(detail, sizeof(detail), "%zu of %zu expectations failed; first: %s: %s", r.nfail,
+				 r.nexp, r.exp[first_fail].where, r.exp[first_fail].text);
+			test_record(o, "FAIL", path, lname, seconds_since(&t0), detail);
+			for (size_t k = 0; k < r.nexp; k++)
+				if (!r.exp[k].ok) {
+					fputs("EXPECT\t", o);
+					put_field(o, r.exp[k].where);
+					fputs(": ", o);
+					put_field(o, r.exp[k].text);
+					fputc('\n', o);
+				}
+		} else {
+			snprintf(detail, sizeof(detail), "%zu expectations, %" PRIu64 " ticks", r.nexp,
+				 machine_tick(r.m));
+			test_record(o, "PASS", path, lname, seconds_since(&t0), detail);
+		}
 		level_run_fini(&r);
 	}
 	scenario_free(s);
 }
 
-static void xml_escape(FILE *o, const char *s)
+/* The JUnit test name of a record's level field: "level 0", ...; "load"; "-" (the process died) "scenario". */
+static char *junit_name(const char *level)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", o); break;
-		case '>': fputs("&gt;", o); break;
-		case '&': fputs("&amp;", o); break;
-		case '"': fputs("&quot;", o); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, o);
-		}
-	}
+	BbmLevel l;
+	char *name;
+
+	if (!strcmp(level, "-"))
+		return strdup("scenario");
+	if (!bbm_level_parse(level, &l))
+		return strdup(level);
+	if (asprintf(&name, "level %s", level) < 0)
+		die2("out of memory");
+	return name;
+}
+
+static void append_line(char **buf, const char *line)
+{
+	char *n;
+	if (asprintf(&n, "%s%s\n", *buf ? *buf : "", line) < 0)
+		die2("out of memory");
+	free(*buf);
+	*buf = n;
 }
 
 static int cmd_test(Opts *o)
 {
-	StrList files = { 0 };
-	if (!o->npaths)
-		find_scenarios("scenarios", &files, true);
-	for (size_t i = 0; i < o->npaths; i++)
-		find_scenarios(o->paths[i], &files, true);
+	StrList files = { 0 }, ids = { 0 };
+	const char *deflt = "scenarios";
+	const char **args = o->npaths ? o->paths : &deflt;
+	size_t nargs = o->npaths ? o->npaths : 1;
+	for (size_t i = 0; i < nargs; i++) {
+		size_t before = files.n;
+		find_scenarios(args[i], &files, true);
+		if (files.n == before)
+			die2("test: no scenarios (*.yaml, *.yml) under '%s'", args[i]);
+		for (size_t k = before; k < files.n; k++) {
+			char *id = scenario_id(args[i], files.v[k]);
+			strlist_add(&ids, id);
+			free(id);
+		}
+	}
 	unsigned jobs = o->jobs ? o->jobs : 1;
 
 	/* Each scenario writes its result lines to its own buffer; printed in file order. */
@@ -793,7 +902,8 @@ static int cmd_test(Opts *o)
 	FILE *junit = NULL;
 	if (o->junit && !(junit = fopen(o->junit, "w")))
 		die2("test: cannot write '%s': %s", o->junit, strerror(errno));
-	StrList lines = { 0 };
+	TestCase *cases = NULL;
+	size_t ncases = 0;
 
 	fflush(stdout);
 	while (done < files.n) {
@@ -831,9 +941,10 @@ static int cmd_test(Opts *o)
 				continue;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				/* A crash of the simulator: report it as an error line. */
+				char why[64];
+				snprintf(why, sizeof(why), "the test process died (status %d)", st);
 				fseek(run[slot].f, 0, SEEK_END);
-				fprintf(run[slot].f, "ERROR\t%s\t-\tthe test process died (status %d)\n",
-					files.v[run[slot].idx], st);
+				test_record(run[slot].f, "ERROR", files.v[run[slot].idx], "-", 0, why);
 			}
 		} else {
 			while (!run[slot].f)
@@ -855,67 +966,64 @@ static int cmd_test(Opts *o)
 		while (printed < files.n && results[printed]) {
 			char *save, *line = strtok_r(results[printed], "\n", &save);
 			for (; line; line = strtok_r(NULL, "\n", &save)) {
-				char *f0 = line, *f1 = strchr(f0, '\t');
-				if (!f1)
-					continue;
-				*f1++ = 0;
-				char *f2 = strchr(f1, '\t');
-				if (!f2)
-					continue;
-				*f2++ = 0;
-				char *f3 = strchr(f2, '\t');
-				if (f3)
-					*f3++ = 0;
-				bool ok = !strcmp(f0, "PASS");
-				ok ? passed++ : failed++;
-				printf("%-5s %s [%s] %s\n", f0, f1, f2, f3 ? f3 : "");
-				if (junit) {
-					char *xl;
-					if (asprintf(&xl, "%s\t%s\t%s\t%s", f0, f1, f2, f3 ? f3 : "") >= 0)
-						strlist_add(&lines, xl), free(xl);
+				char *fld[5] = { line };
+				size_t nf = 1;
+				for (char *t = line; nf < 5 && (t = strchr(t, '\t')); nf++) {
+					*t++ = 0;
+					fld[nf] = t;
 				}
+				if (!strcmp(fld[0], "EXPECT") && nf >= 2) {
+					if (ncases && cases[ncases - 1].status == TEST_FAIL)
+						append_line(&cases[ncases - 1].body, fld[1]);
+					continue;
+				}
+				if (nf < 5)
+					continue;
+				bool ok = !strcmp(fld[0], "PASS");
+				ok ? passed++ : failed++;
+				printf("%-5s %s [%s] %s\n", fld[0], fld[1], fld[2], fld[4]);
+				cases = realloc(cases, (ncases + 1) * sizeof(*cases));
+				cases[ncases++] = (TestCase){
+					.status = ok ? TEST_PASS : !strcmp(fld[0], "FAIL") ? TEST_FAIL : TEST_ERROR,
+					.id = ids.v[printed],
+					.name = junit_name(fld[2]),
+					.seconds = strtod(fld[3], NULL),
+					.message = strdup(fld[4]),
+				};
 			}
 			printed++;
 		}
 		fflush(stdout);
 	}
 	printf("%u passed, %u failed\n", passed, failed);
+	int rc = failed ? 1 : 0;
 	if (junit) {
-		fprintf(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			       "<testsuites><testsuite name=\"bbmsim\" tests=\"%u\" failures=\"%u\">\n",
-			passed + failed, failed);
-		for (size_t i = 0; i < lines.n; i++) {
-			char *f0 = lines.v[i], *f1 = strchr(f0, '\t');
-			*f1++ = 0;
-			char *f2 = strchr(f1, '\t');
-			*f2++ = 0;
-			char *f3 = strchr(f2, '\t');
-			*f3++ = 0;
-			fputs("  <testcase classname=\"", junit);
-			xml_escape(junit, f1);
-			fputs("\" name=\"level ", junit);
-			xml_escape(junit, f2);
-			fputs("\">", junit);
-			if (strcmp(f0, "PASS")) {
-				fputs("<failure message=\"", junit);
-				xml_escape(junit, f3);
-				fputs("\"/>", junit);
-			}
-			fputs("</testcase>\n", junit);
-			free(lines.v[i]);
+		junit_write(junit, cases, ncases);
+		int err = ferror(junit) ? -1 : 0;
+		if (fclose(junit) != 0)
+			err = errno;
+		if (err) {
+			fprintf(stderr, "%s: test: write error on '%s'%s%s\n", prog, o->junit, err > 0 ? ": " : "",
+				err > 0 ? strerror(err) : "");
+			rc = 2;
 		}
-		fputs("</testsuite></testsuites>\n", junit);
-		fclose(junit);
 	}
+	for (size_t i = 0; i < ncases; i++) {
+		free(cases[i].name);
+		free(cases[i].message);
+		free(cases[i].body);
+	}
+	free(cases);
 	for (size_t i = 0; i < files.n; i++) {
 		free(files.v[i]);
+		free(ids.v[i]);
 		free(results[i]);
 	}
 	free(files.v);
+	free(ids.v);
 	free(results);
 	free(run);
-	free(lines.v);
-	return failed ? 1 : 0;
+	return rc;
 }
 
 /*

@@ -4,10 +4,11 @@
  * format.
  *
  * A Report is the runs of one scenario at its BBM levels (`run`,
- * `compare`). tools/bbmsim.c fills it; each output format reads it from a
- * file of its own:
+ * `compare`); a TestCase is one run of `bbmsim test`. tools/bbmsim.c fills
+ * them; each output format reads them from a file of its own:
  *   report_text.c   the human report and the compare table
  *   report_json.c   the JSON report (docs/report-format.md)
+ *   junit.c         JUnit XML of a test run
  * The formats write to a FILE and leave write errors in it (ferror) for the
  * caller to report.
  */
@@ -77,5 +78,33 @@ void report_text_incomplete(FILE *o, const Report *r);
 
 /* report_json.c: the report as one JSON object on one line. */
 void report_json(FILE *o, const Report *r);
+
+/* --- bbmsim test ------------------------------------------------------------ */
+
+typedef enum TestStatus {
+	TEST_PASS,
+	TEST_FAIL,               /* an expectation did not hold */
+	TEST_ERROR,              /* the scenario did not load or build, or the run crashed */
+} TestStatus;
+
+/* One scenario at one level, or a scenario that could not run at all. The strings are the caller's. */
+typedef struct TestCase {
+	TestStatus status;
+	char *id;                /* dotted path without extension: scenarios.bugs.cont-bit-live */
+	char *name;              /* "level 0", ...; "load" for a scenario that did not load */
+	double seconds;
+	char *message;           /* one line: a summary, or the error */
+	char *body;              /* TEST_FAIL: every failed expectation, "file:line:col: text\n" each */
+} TestCase;
+
+/*
+ * junit.c: JUnit XML for the cases @c[0..@n): one <testsuite> per run of
+ * consecutive cases with the same id, inside <testsuites>. The attributes
+ * are those of the JUnit schema CI servers validate against: testsuites
+ * tests/failures/errors/time, testsuite name/tests/failures/errors/skipped/
+ * time, testcase classname/name/time; <failure> and <error> carry a message
+ * and the full text as their body.
+ */
+void junit_write(FILE *o, const TestCase *c, size_t n);
 
 #endif
