@@ -699,7 +699,8 @@ static void find_scenarios(const char *path, StrList *out, bool top)
 		if (e->d_name[0] != '.')
 			strlist_add(&names, e->d_name);
 	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n)     /* an empty directory: qsort must not see NULL */
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
 	size_t len = strlen(path);
 	bool slash = len && path[len - 1] == '/';
 	for (size_t i = 0; i < names.n; i++) {
