@@ -45,7 +45,7 @@ const char *pe_state_name(PeState s)
 
 const char *run_end_name(RunEnd e)
 {
-	static const char *const names[] = { "all-stopped", "instruction-limit", "deadlock" };
+	static const char *const names[] = { "all-stopped", "instruction-limit", "deadlock", "interrupted" };
 	return names[e];
 }
 
@@ -1234,6 +1234,11 @@ void machine_set_event_fn(Machine *m, EventFn fn, void *ctx)
 	m->ev_ctx = ctx;
 }
 
+void machine_set_stop_flag(Machine *m, const volatile sig_atomic_t *flag)
+{
+	m->stop = flag;
+}
+
 /*
  * PSTATE is written raw: Unicorn 2.0.1 never rebuilds QEMU's cached hflags
  * from outside, so the translator keeps believing it runs at EL1 (measured:
@@ -1995,6 +2000,8 @@ RunEnd machine_run(Machine *m)
 			return RUN_DEADLOCK;
 		if (m->tick >= m->cfg.max_insns)
 			return RUN_LIMIT;
+		if (m->stop && *m->stop)
+			return RUN_INTERRUPTED;
 
 		uint64_t count = m->cfg.quantum;
 		Pe *pe;

@@ -133,6 +133,7 @@ struct Machine {
 	bool check_mirror;           /* BBMSIM_CHECK_MIRROR: self-check every mirrored access */
 	EventFn ev_fn;
 	void *ev_ctx;
+	const volatile sig_atomic_t *stop;   /* machine_set_stop_flag */
 	FaultRecord *faults;
 	size_t nfaults, cfaults;
 };

@@ -57,6 +57,7 @@ struct Trace {
 	TracePe pe[TRACE_MAX_PES];
 	OpenWindow *win;
 	size_t nwin, capwin;
+	char incomplete[64];         /* trace_set_incomplete; "" when complete */
 };
 
 /* --- formats and filters ------------------------------------------------ */
@@ -1206,6 +1207,41 @@ void trace_window(void *trace, const Window *w, bool closed)
 	}
 }
 
+void trace_set_incomplete(Trace *t, const char *why)
+{
+	snprintf(t->incomplete, sizeof(t->incomplete), "%s", why && *why ? why : "incomplete");
+}
+
+/* The last record of an incomplete trace, at the last tick seen. */
+static void trace_write_incomplete(Trace *t)
+{
+	Jw j = { t->out, true };
+
+	switch (t->fmt) {
+	case TRACE_TEXT:
+		fprintf(t->out, "# incomplete: %s\n", t->incomplete);
+		break;
+	case TRACE_JSONL:
+		jbegin(&j, NULL);
+		juint(&j, "tick", t->last_tick);
+		jint(&j, "pe", -1);
+		jstr(&j, "event", "incomplete");
+		jstr(&j, "why", t->incomplete);
+		jend(&j);
+		fputc('\n', t->out);
+		break;
+	case TRACE_PERFETTO:
+		pf_begin(t, &j, "i", 0, t->last_tick, "incomplete");
+		jstr(&j, "s", "g");
+		jstr(&j, "cat", "run");
+		jbegin(&j, "args");
+		jstr(&j, "why", t->incomplete);
+		jend(&j);
+		jend(&j);
+		break;
+	}
+}
+
 int trace_close(Trace *t)
 {
 	int rc = 0;
@@ -1218,8 +1254,11 @@ int trace_close(Trace *t)
 		/* Windows still open end at the last tick seen. */
 		for (size_t i = 0; i < t->nwin; i++)
 			pf_window_slice(t, &t->win[i].w, t->win[i].lane, t->last_tick, true);
-		fputs("\n]}\n", t->out);
 	}
+	if (t->incomplete[0])
+		trace_write_incomplete(t);
+	if (t->fmt == TRACE_PERFETTO)
+		fputs("\n]}\n", t->out);
 	if (fflush(t->out) || ferror(t->out))
 		rc = -1;
 	if (t->own && fclose(t->out))

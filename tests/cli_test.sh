@@ -3,8 +3,10 @@
 #
 # cli_test.sh BBMSIM SRCDIR [BUILT_ERRORS] - the command line as a user
 # meets it: exit codes, located messages, --json, --junit, -j, determinism,
-# and a deliberately wrong expectation failing `bbmsim test`. BUILT_ERRORS:
-# the directory where the build put object-x86.yaml and its x86-64 object.
+# a deliberately wrong expectation failing `bbmsim test`, write errors on
+# every output (/dev/full) and `bbmsim test` finding no scenario.
+# BUILT_ERRORS: the directory where the build put object-x86.yaml and its
+# x86-64 object.
 set -u
 B=$1
 S=$2
@@ -75,7 +77,7 @@ expect_text wrong-junit "$T/j.xml" "<failure"
 # JSON is valid and byte-identical run to run.
 check json 0 "$B" run "$ex" --json --seed 7
 cp "$T/out" "$T/a.json"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["bbmsim_report"]==1 and len(d["levels"])==4' "$T/a.json" \
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["format"]=="bbmsim-report" and d["version"]==2 and d["complete"] and len(d["levels"])==4' "$T/a.json" \
 	|| { echo "FAIL json: not the documented report"; fails=$((fails + 1)); }
 check json2 0 "$B" run "$ex" --json --seed 7
 cmp -s "$T/out" "$T/a.json" || { echo "FAIL json: two runs differ"; fails=$((fails + 1)); }
@@ -108,6 +110,34 @@ done
 check trace-bad-filter 2 "$B" run "$fl" --trace "$T/x.txt" --trace-pes 9-3
 check trace-bad-format 2 "$B" run "$fl" --trace "$T/x.txt" --trace-format svg
 check trace-unwritable 2 "$B" run "$fl" --bbm 0 --trace /nonexistent/dir/t.txt
+
+# A write error on any output is exit 2 with a message, never 0.
+if [ -w /dev/full ]; then
+	check full-run-json 2 sh -c '"$1" run "$2" --json >/dev/full' sh "$B" "$ex"
+	expect_text full-run-json "$T/err" "write error on standard output"
+	check full-run-text 2 sh -c '"$1" run "$2" --bbm 0 >/dev/full' sh "$B" "$ex"
+	check full-compare-json 2 sh -c '"$1" compare "$2" --format json >/dev/full' sh "$B" "$ex"
+	check full-compare-md 2 sh -c '"$1" compare "$2" --format markdown >/dev/full' sh "$B" "$ex"
+	check full-test 2 sh -c '"$1" test "$2" >/dev/full' sh "$B" "$S/scenarios/examples"
+	check full-junit 2 "$B" test "$S/scenarios/examples" --junit /dev/full
+	expect_text full-junit "$T/err" "write error on '/dev/full'"
+	check full-trace 2 "$B" run "$ex" --bbm 0 --trace /dev/full
+	expect_text full-trace "$T/err" "--trace: write error on '/dev/full'"
+	check full-trace-perfetto 2 "$B" run "$ex" --bbm 2 --trace /dev/full --trace-format perfetto
+	check full-trace-stdout 2 sh -c '"$1" run "$2" --bbm 0 --trace - --trace-format jsonl >/dev/full' sh "$B" "$ex"
+	check full-ptdump 2 sh -c '"$1" ptdump "$2" >/dev/full' sh "$B" "$ex"
+	check full-help 2 sh -c '"$1" run --help >/dev/full' sh "$B"
+else
+	echo "cli: /dev/full is not writable here: write-error checks skipped"
+fi
+
+# No scenario under a PATH of `bbmsim test` is bad input, not "0 passed".
+check test-none 2 "$B" test "$S/docs"
+expect_text test-none "$T/err" "no scenarios (*.yaml, *.yml) under '$S/docs'"
+mkdir "$T/empty"
+check test-none-empty 2 "$B" test "$S/scenarios/examples" "$T/empty"
+check test-slash 0 "$B" test "$S/scenarios/examples/"
+expect_text test-slash "$T/out" "PASS  $S/scenarios/examples/remap-bbm.yaml [0]"
 
 # ptdump: the split is visible in the tables, and the TLBs still hold the old block.
 check ptdump-before 0 "$B" ptdump "$fl" --at-tick 100

@@ -1,20 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * bbmsim - the command line: run, compare and test scenarios.
+ * bbmsim - the command line: run, compare and test scenarios. This file
+ * parses the options, runs the levels (with traces, the stop signals and
+ * the progress line) and holds the test runner; what is reported and how
+ * lives in report.h and one file per output format.
  *
  * Exit codes: 0 the run completed and its expectations hold; 1 an
- * expectation failed; 2 bad input (scenario, flag, file).
+ * expectation failed; 2 bad input (scenario, flag, file) or an output that
+ * could not be written. A run stopped by SIGINT or SIGTERM ends by that
+ * signal once its incomplete report is out.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/machine.h"
@@ -22,6 +30,7 @@
 #include "bbmsim/ptdump.h"
 #include "bbmsim/scenario.h"
 #include "bbmsim/trace.h"
+#include "report.h"
 
 #define BBMSIM_VERSION "0.1.0"
 
@@ -54,6 +63,7 @@ typedef struct Opts {
 	bool has_levels;
 	bool levels[BBM_LEVEL_COUNT];
 	const char *format;      /* compare: table, markdown, json */
+	bool progress;           /* --progress: also when stderr is not a terminal */
 	const char *trace;       /* --trace FILE */
 	TraceFormat trace_format;
 	TraceFilter filter;
@@ -81,11 +91,12 @@ static const char *usage_main =
 	"                    and check their verdicts (docs/litmus.md)\n"
 	"\n"
 	"'bbmsim COMMAND --help' describes the options of a command.\n"
-	"Exit status: 0 success, 1 an expectation failed, 2 bad input.\n";
+	"Exit status: 0 success, 1 an expectation failed, 2 bad input or an output\n"
+	"that could not be written.\n";
 
 static const char *usage_run =
 	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--quantum N]\n"
-	"                  [--json] [-v]\n"
+	"                  [--json] [-v] [--progress] [--trace FILE ...]\n"
 	"\n"
 	"Run SCENARIO (a YAML file, docs/scenario-format.md) at each BBM level it lists,\n"
 	"or only at LEVEL, and print per level: each PE's final state and instruction\n"
@@ -101,8 +112,11 @@ static const char *usage_run =
 	"  --quantum N      instructions per PE turn (the scenario's schedule.quantum);\n"
 	"                   faster, but interleavings finer than N are not explored\n"
 	"                   (docs/performance.md)\n"
-	"  --json           a machine-readable report instead (docs/report-format.md)\n"
+	"  --json           a machine-readable report instead (docs/report-format.md;\n"
+	"                   addresses and values as \"0x...\" strings)\n"
 	"  -v, --verbose    also list every fault\n"
+	"  --progress       show progress on stderr even when it is not a terminal (on a\n"
+	"                   terminal, runs longer than 2 s show it anyway)\n"
 	"  --trace FILE     write a trace of every event (compare: one file per level,\n"
 	"                   FILE with the level before its extension, e.g. t.0.txt)\n"
 	"  --trace-format F text (default), jsonl, or perfetto (docs/trace-format.md)\n"
@@ -111,11 +125,14 @@ static const char *usage_run =
 	"  --trace-events L only these events: insn,mem,tlbi-issue,... (window lines always)\n"
 	"  --trace-ticks R  only these ticks: A-B, A- or A\n"
 	"\n"
-	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input.\n";
+	"SIGINT or SIGTERM stops the run: the report (and trace) of what ran is\n"
+	"written, marked incomplete, and bbmsim ends by that signal.\n"
+	"Exit status: 0 expectations hold, 1 an expectation failed, 2 bad input or a\n"
+	"write error on any output.\n";
 
 static const char *usage_compare =
 	"usage: bbmsim compare SCENARIO [--levels L,L...] [--format table|markdown|json]\n"
-	"                      [--seed N] [--max-insns N] [--quantum N]\n"
+	"                      [--seed N] [--max-insns N] [--quantum N] [--progress]\n"
 	"\n"
 	"Run SCENARIO once per BBM level (same seed; default: the levels the scenario\n"
 	"lists) and print one column per level: faults and conflict aborts taken, stale\n"
@@ -126,10 +143,12 @@ static const char *usage_compare =
 	"  --levels L,...            levels to run, from 0, 1, 2, 2-noabort\n"
 	"  --format F                table (default), markdown, or json (the run --json report)\n"
 	"  --json                    the same as --format json\n"
-	"  --seed N, --max-insns N, --quantum N   as for run\n"
+	"  --seed N, --max-insns N, --quantum N, --progress   as for run\n"
 	"  --trace FILE ...          as for run, one file per level\n"
 	"\n"
-	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input.\n";
+	"SIGINT or SIGTERM: as for run; the levels after the stopped one are not run.\n"
+	"Exit status: 0 expectations hold at every level, 1 one failed, 2 bad input or\n"
+	"a write error.\n";
 
 static const char *usage_ptdump =
 	"usage: bbmsim ptdump SCENARIO [--tree NAME] [--at-tick N] [--bbm LEVEL] [--tlb]\n"
@@ -148,14 +167,20 @@ static const char *usage_ptdump =
 static const char *usage_test =
 	"usage: bbmsim test [PATH...] [-j N] [--junit FILE]\n"
 	"\n"
-	"Run every scenario (*.yaml) under each PATH (files or directories, searched\n"
-	"recursively; default scenarios/) at each of its BBM levels and check its\n"
-	"expectations. One line per run, then 'N passed, N failed'.\n"
+	"Run every scenario (*.yaml, *.yml) under each PATH (files or directories,\n"
+	"searched recursively; default scenarios/) at each of its BBM levels and check\n"
+	"its expectations. One line per run (PASS, FAIL, or ERROR for a scenario that\n"
+	"does not load), then 'N passed, N failed' (errors count as failed).\n"
 	"\n"
 	"  -j N           run N scenarios in parallel processes (default 1)\n"
-	"  --junit FILE   also write JUnit XML to FILE\n"
+	"  --junit FILE   also write JUnit XML to FILE: a testcase per scenario and\n"
+	"                 level, classname the path from PATH's directory with dots\n"
+	"                 (scenarios.bugs.cont-bit-live), name the level ('level 0');\n"
+	"                 each failure lists every failed expectation; a scenario that\n"
+	"                 does not load is an error (docs/report-format.md)\n"
 	"\n"
-	"Exit status: 0 when every run passes, 1 otherwise, 2 bad input.\n";
+	"Exit status: 0 when every run passes, 1 otherwise, 2 bad input (a PATH with\n"
+	"no scenario) or a write error.\n";
 
 static uint64_t parse_u64(const char *flag, const char *s)
 {
@@ -261,6 +286,8 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			if (!strcmp(next, "json"))
 				o->json = true;
 			i++;
+		} else if (!strcmp(a, "--progress") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
+			o->progress = true;
 		} else if ((!strcmp(a, "-v") || !strcmp(a, "--verbose")) && !strcmp(o->cmd, "run")) {
 			o->verbose = true;
 		} else if (!strcmp(a, "-j") && !strcmp(o->cmd, "test")) {
@@ -288,36 +315,128 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 	}
 }
 
-/* --- running one level --------------------------------------------------------- */
+/* --- signals and progress ------------------------------------------------------ */
 
-typedef struct LevelRun {
-	BbmLevel level;
-	Machine *m;
-	Analysis *a;
-	RunEnd end;
-	ExpectResult *exp;
-	size_t nexp, nfail;
-	char knobs[512];
-} LevelRun;
+/*
+ * SIGINT and SIGTERM during `run` and `compare` stop the machine between two
+ * PE turns (machine_set_stop_flag): the levels run so far and the stopped one
+ * are reported, marked incomplete, the traces are closed properly, and then
+ * bbmsim ends by the same signal. The handler resets itself (SA_RESETHAND):
+ * a second signal ends bbmsim at once. A signal ignored when bbmsim started
+ * (a background job of a non-interactive shell) stays ignored.
+ */
+static volatile sig_atomic_t stop_signal;
+static volatile sig_atomic_t progress_due;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_progress_alarm(int sig)
+{
+	(void)sig;
+	progress_due = 1;
+}
+
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(sigs[i], &sa, NULL);
+}
+
+static const char *signal_name(int sig)
+{
+	return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal";
+}
+
+/*
+ * Progress on stderr for runs longer than PROGRESS_AFTER seconds, once a
+ * second: a line rewritten in place on a terminal, a line each with
+ * --progress elsewhere. A SIGALRM timer sets progress_due; the event
+ * callback, which sees every tick, prints.
+ */
+#define PROGRESS_AFTER 2
+
+static struct {
+	bool on, tty, shown;
+	struct timespec t0;
+} progress;
+
+static void progress_begin(const Opts *o)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 1, 0 }, { PROGRESS_AFTER, 0 } };
+
+	progress.tty = isatty(STDERR_FILENO);
+	progress.on = o->progress || progress.tty;
+	if (!progress.on)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &progress.t0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_progress_alarm;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGALRM, &sa, NULL);
+	setitimer(ITIMER_REAL, &it, NULL);
+}
+
+static void progress_show(const char *scenario, BbmLevel level, uint64_t tick)
+{
+	struct timespec now;
+
+	progress_due = 0;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	fprintf(stderr, "%s%s: %s at BBM level %s: tick %" PRIu64 ", %lds%s", progress.tty ? "\r" : "", prog,
+		scenario, bbm_level_name(level), tick, (long)(now.tv_sec - progress.t0.tv_sec),
+		progress.tty ? "\033[K" : "\n");
+	fflush(stderr);
+	progress.shown = true;
+}
+
+static void progress_end(void)
+{
+	struct itimerval off = { { 0, 0 }, { 0, 0 } };
+
+	if (!progress.on)
+		return;
+	setitimer(ITIMER_REAL, &off, NULL);
+	if (progress.shown && progress.tty)
+		fputs("\r\033[K", stderr);
+	progress.on = false;
+}
+
+/* --- running one level --------------------------------------------------------- */
 
 static uint64_t an_read(void *ctx, uint64_t pa)
 {
 	return machine_phys_read64(ctx, pa);
 }
 
-static void level_run_fini(LevelRun *r);
-
 typedef struct Fanout {
-	Trace *trace;
+	Trace *trace;            /* or NULL */
 	Analysis *a;
+	const char *scenario;    /* for the progress line */
+	BbmLevel level;
 } Fanout;
 
 /* The trace first, so that window lines follow the event that opened them. */
 static void fanout_event(void *ctx, const Event *ev)
 {
 	Fanout *f = ctx;
-	trace_event(f->trace, ev);
+	if (f->trace)
+		trace_event(f->trace, ev);
 	analysis_event(f->a, ev);
+	if (progress_due)
+		progress_show(f->scenario, f->level, ev->tick);
 }
 
 /* FILE with ".LEVEL" before its extension: t.txt -> t.2-noabort.txt. */
@@ -334,13 +453,13 @@ static char *trace_path(const char *path, BbmLevel level, bool per_level)
 	return out;
 }
 
-/* Returns false (message printed) on a build error: bad input. */
+/* Returns false (message printed) on a build error or a trace that cannot be written. */
 static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides *ov, LevelRun *r,
 		      const Opts *o, bool per_level_trace)
 {
 	AnalysisPe apes[MACHINE_MAX_PES];
 	BbmKnobs knobs;
-	char err[1024];
+	char err[1024], *path = NULL;
 
 	memset(r, 0, sizeof(*r));
 	memset(apes, 0, sizeof(apes));
@@ -353,224 +472,53 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	r->a = analysis_new(apes, machine_npes(r->m), &knobs, an_read, r->m);
 	analysis_set_ttl_strict(r->a, scenario_ttl_strict(s));
 	scenario_knobs_text(s, r->knobs, sizeof(r->knobs));
-	Fanout fan = { NULL, r->a };
-	if (o && o->trace) {
-		char *path = trace_path(o->trace, level, per_level_trace), header[768];
+	Fanout fan = { NULL, r->a, scenario_name(s), level };
+	if (o->trace) {
+		char header[768];
+		path = trace_path(o->trace, level, per_level_trace);
 		snprintf(header, sizeof(header), "%s (%s) at BBM level %s; %s", scenario_name(s),
 			 scenario_path(s), bbm_level_name(level), r->knobs);
 		fan.trace = trace_open(path, o->trace_format, &o->filter, machine_npes(r->m), header, err,
 				       sizeof(err));
-		free(path);
 		if (!fan.trace) {
 			fprintf(stderr, "%s: --trace: %s\n", prog, err);
-			level_run_fini(r);
-			return false;
+			goto fail;
 		}
 		analysis_set_window_fn(r->a, trace_window, fan.trace);
-		machine_set_event_fn(r->m, fanout_event, &fan);
-	} else {
-		machine_set_event_fn(r->m, analysis_event, r->a);
 	}
+	if (fan.trace || progress.on)
+		machine_set_event_fn(r->m, fanout_event, &fan);
+	else
+		machine_set_event_fn(r->m, analysis_event, r->a);
+	machine_set_stop_flag(r->m, &stop_signal);
 	r->end = machine_run(r->m);
 	analysis_finish(r->a, machine_tick(r->m));
-	if (fan.trace && trace_close(fan.trace) != 0) {
-		fprintf(stderr, "%s: --trace: write error\n", prog);
-		level_run_fini(r);
-		return false;
+	if (fan.trace) {
+		char why[64];
+		if (r->end == RUN_INTERRUPTED) {
+			snprintf(why, sizeof(why), "interrupted by %s", signal_name(stop_signal));
+			trace_set_incomplete(fan.trace, why);
+		}
+		if (trace_close(fan.trace) != 0) {
+			fprintf(stderr, "%s: --trace: write error on '%s'\n", prog, path);
+			goto fail;
+		}
 	}
+	free(path);
 	machine_set_event_fn(r->m, NULL, NULL);
+	machine_set_stop_flag(r->m, NULL);
 	r->nexp = scenario_check(s, level, r->m, r->end, r->a, &r->exp);
 	for (size_t i = 0; i < r->nexp; i++)
 		if (!r->exp[i].ok)
 			r->nfail++;
 	return true;
+fail:
+	free(path);
+	level_run_fini(r);
+	return false;
 }
 
-static void level_run_fini(LevelRun *r)
-{
-	analysis_free(r->a);
-	machine_free(r->m);
-	free(r->exp);
-	memset(r, 0, sizeof(*r));
-}
-
-static size_t count_faults(Machine *m, int kind)
-{
-	const FaultRecord *f;
-	size_t n = machine_faults(m, &f), c = 0;
-	for (size_t i = 0; i < n; i++)
-		if (kind < 0 ? f[i].kind != FAULT_NONE : (int)f[i].kind == kind)
-			c++;
-	return c;
-}
-
-/* --- human report ---------------------------------------------------------------- */
-
-static void print_tick(FILE *o, uint64_t t)
-{
-	if (t == ~0ull)
-		fputs("end(open)", o);
-	else
-		fprintf(o, "%" PRIu64, t);
-}
-
-static void print_window(FILE *o, const Window *w)
-{
-	char d0[160], d1[160];
-	fprintf(o, "    PE%d %-17s %-14s VA 0x%" PRIx64 "+0x%" PRIx64 "  ticks %" PRIu64 "..", w->pe,
-		window_kind_name(w->kind), severity_name(w->severity), w->va, w->size, w->open_tick);
-	print_tick(o, w->close_tick);
-	fprintf(o, "  accesses %" PRIu64 " (stale uses %" PRIu64 ") faults %" PRIu64 "%s\n", w->accesses,
-		w->stale_uses, w->faults, w->latent ? "  (latent: no access inside)" : "");
-	fprintf(o, "      why: %s\n", w->why);
-	fprintf(o, "      opened by PE%d pc 0x%" PRIx64 " insn 0x%08x at tick %" PRIu64
-		   ": desc @0x%" PRIx64 " L%d %s -> %s\n",
-		w->cause.pe, w->cause.pc, w->cause.insn, w->cause.tick, w->cause.desc_pa, w->cause.level,
-		desc_format(w->cause.old, w->cause.level, d0, sizeof(d0)),
-		desc_format(w->cause.val, w->cause.level, d1, sizeof(d1)));
-	fprintf(o, "      closed by: %s\n", w->closed_by[0] ? w->closed_by : "nothing (open at the end)");
-}
-
-static void print_level(FILE *o, const Scenario *s, LevelRun *r, bool verbose)
-{
-	unsigned n = machine_npes(r->m);
-
-	fprintf(o, "== %s at BBM level %s ==\n", scenario_name(s), bbm_level_name(r->level));
-	fprintf(o, "  knobs: %s\n", r->knobs);
-	fprintf(o, "  run: %s after %" PRIu64 " ticks", run_end_name(r->end), machine_tick(r->m));
-	if (machine_quantum(r->m) > 1)
-		fprintf(o, " (quantum %u: interleavings finer than that not explored)", machine_quantum(r->m));
-	fprintf(o, "\n");
-	for (unsigned i = 0; i < n; i++) {
-		fprintf(o, "  PE%u: %-8s level %-9s insns %-8" PRIu64 " pc 0x%" PRIx64, i,
-			pe_state_name(machine_pe_state(r->m, i)), bbm_level_name(machine_pe_level(r->m, i)),
-			machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
-		if (machine_pe_error(r->m, i))
-			fprintf(o, " (%s)", machine_pe_error(r->m, i));
-		fputc('\n', o);
-	}
-	const FaultRecord *f;
-	size_t nf = machine_faults(r->m, &f);
-	fprintf(o, "  faults: %zu (translation %zu, access-flag %zu, permission %zu, tlb-conflict %zu)\n",
-		count_faults(r->m, -1), count_faults(r->m, FAULT_TRANSLATION),
-		count_faults(r->m, FAULT_ACCESS_FLAG), count_faults(r->m, FAULT_PERMISSION),
-		count_faults(r->m, FAULT_TLB_CONFLICT));
-	for (size_t i = 0; i < nf; i++) {
-		if (!verbose && i >= 5) {
-			fprintf(o, "    ... %zu more (-v lists them all)\n", nf - i);
-			break;
-		}
-		fprintf(o, "    tick %" PRIu64 " PE%d pc 0x%" PRIx64 " %s %s%s L%d VA 0x%" PRIx64 " ESR 0x%" PRIx64 " %s\n",
-			f[i].tick, f[i].pe, f[i].pc, f[i].what,
-			f[i].kind ? fault_kind_name(f[i].kind) : "", f[i].kind ? "" : "-", f[i].level, f[i].va,
-			f[i].esr, f[i].delivered ? "delivered" : "not delivered (no vector table): PE stopped");
-	}
-	const Window *w;
-	size_t nw = analysis_windows(r->a, &w);
-	fprintf(o, "  windows: %zu\n", nw);
-	for (size_t i = 0; i < nw; i++)
-		print_window(o, &w[i]);
-	const Violation *v;
-	size_t nv = analysis_violations(r->a, &v);
-	fprintf(o, "  violations: %zu\n", nv);
-	for (size_t i = 0; i < nv; i++)
-		fprintf(o, "    %s tick %" PRIu64 " PE%d pc 0x%" PRIx64 ": %s\n", v[i].rule, v[i].tick, v[i].pe,
-			v[i].pc, v[i].what);
-	fprintf(o, "  expectations: %zu of %zu met\n", r->nexp - r->nfail, r->nexp);
-	for (size_t i = 0; i < r->nexp; i++)
-		fprintf(o, "    %-4s %s: %s\n", r->exp[i].ok ? "ok" : "FAIL", r->exp[i].where, r->exp[i].text);
-}
-
-/* --- JSON report ------------------------------------------------------------------- */
-
-static void json_str(FILE *o, const char *s)
-{
-	fputc('"', o);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			fprintf(o, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(o, "\\u%04x", c);
-		else
-			fputc(c, o);
-	}
-	fputc('"', o);
-}
-
-static void json_level(FILE *o, LevelRun *r)
-{
-	unsigned n = machine_npes(r->m);
-	char buf[160];
-
-	fprintf(o, "{\"level\":");
-	json_str(o, bbm_level_name(r->level));
-	fprintf(o, ",\"knobs\":");
-	json_str(o, r->knobs);
-	fprintf(o, ",\"run\":{\"end\":\"%s\",\"ticks\":%" PRIu64 ",\"quantum\":%u},\"pes\":[",
-		run_end_name(r->end), machine_tick(r->m), machine_quantum(r->m));
-	for (unsigned i = 0; i < n; i++)
-		fprintf(o, "%s{\"pe\":%u,\"state\":\"%s\",\"level\":\"%s\",\"insns\":%" PRIu64 ",\"pc\":%" PRIu64 "}",
-			i ? "," : "", i, pe_state_name(machine_pe_state(r->m, i)),
-			bbm_level_name(machine_pe_level(r->m, i)), machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
-	fprintf(o, "],\"faults\":[");
-	const FaultRecord *f;
-	size_t nf = machine_faults(r->m, &f);
-	for (size_t i = 0; i < nf; i++) {
-		fprintf(o, "%s{\"tick\":%" PRIu64 ",\"pe\":%d,\"pc\":%" PRIu64 ",\"what\":\"%s\",\"kind\":\"%s\","
-			   "\"level\":%d,\"va\":%" PRIu64 ",\"esr\":%" PRIu64 ",\"delivered\":%s}",
-			i ? "," : "", f[i].tick, f[i].pe, f[i].pc, f[i].what, fault_kind_name(f[i].kind), f[i].level,
-			f[i].va, f[i].esr, f[i].delivered ? "true" : "false");
-	}
-	fprintf(o, "],\"windows\":[");
-	const Window *w;
-	size_t nw = analysis_windows(r->a, &w);
-	for (size_t i = 0; i < nw; i++) {
-		fprintf(o, "%s{\"kind\":\"%s\",\"severity\":\"%s\",\"pe\":%d,\"va\":%" PRIu64 ",\"size\":%" PRIu64
-			   ",\"open_tick\":%" PRIu64 ",\"close_tick\":",
-			i ? "," : "", window_kind_name(w[i].kind), severity_name(w[i].severity), w[i].pe, w[i].va,
-			w[i].size, w[i].open_tick);
-		if (w[i].close_tick == ~0ull)
-			fputs("null", o);
-		else
-			fprintf(o, "%" PRIu64, w[i].close_tick);
-		fprintf(o, ",\"why\":");
-		json_str(o, w[i].why);
-		fprintf(o, ",\"closed_by\":");
-		json_str(o, w[i].closed_by);
-		fprintf(o, ",\"latent\":%s", w[i].latent ? "true" : "false");
-		fprintf(o, ",\"stale_uses\":%" PRIu64, w[i].stale_uses);
-		fprintf(o, ",\"accesses\":%" PRIu64 ",\"faults\":%" PRIu64 ",\"cause\":{\"pe\":%d,\"pc\":%" PRIu64
-			   ",\"tick\":%" PRIu64 ",\"insn\":%u,\"desc_pa\":%" PRIu64 ",\"level\":%d,\"old\":%" PRIu64
-			   ",\"new\":%" PRIu64 ",\"old_decoded\":",
-			w[i].accesses, w[i].faults, w[i].cause.pe, w[i].cause.pc, w[i].cause.tick, w[i].cause.insn,
-			w[i].cause.desc_pa, w[i].cause.level, w[i].cause.old, w[i].cause.val);
-		json_str(o, desc_format(w[i].cause.old, w[i].cause.level, buf, sizeof(buf)));
-		fprintf(o, ",\"new_decoded\":");
-		json_str(o, desc_format(w[i].cause.val, w[i].cause.level, buf, sizeof(buf)));
-		fprintf(o, "}}");
-	}
-	fprintf(o, "],\"violations\":[");
-	const Violation *v;
-	size_t nv = analysis_violations(r->a, &v);
-	for (size_t i = 0; i < nv; i++) {
-		fprintf(o, "%s{\"rule\":\"%s\",\"tick\":%" PRIu64 ",\"pe\":%d,\"pc\":%" PRIu64 ",\"what\":",
-			i ? "," : "", v[i].rule, v[i].tick, v[i].pe, v[i].pc);
-		json_str(o, v[i].what);
-		fputc('}', o);
-	}
-	fprintf(o, "],\"expectations\":[");
-	for (size_t i = 0; i < r->nexp; i++) {
-		fprintf(o, "%s{\"ok\":%s,\"where\":", i ? "," : "", r->exp[i].ok ? "true" : "false");
-		json_str(o, r->exp[i].where);
-		fprintf(o, ",\"text\":");
-		json_str(o, r->exp[i].text);
-		fputc('}', o);
-	}
-	fprintf(o, "]}");
-}
-
-/* --- commands ---------------------------------------------------------------------- */
+/* --- run and compare ----------------------------------------------------------- */
 
 static Scenario *load_or_die(const char *path)
 {
@@ -581,119 +529,6 @@ static Scenario *load_or_die(const char *path)
 		exit(2);
 	}
 	return s;
-}
-
-/* --- compare ------------------------------------------------------------------------ */
-
-typedef struct WinStats {
-	size_t count, latent;
-	uint64_t longest, accesses, stale_uses;
-} WinStats;
-
-static WinStats win_stats(const Analysis *a, int kind, uint64_t end)
-{
-	const Window *w;
-	size_t n = analysis_windows(a, &w);
-	WinStats st = { 0 };
-	for (size_t i = 0; i < n; i++) {
-		if ((int)w[i].kind != kind)
-			continue;
-		uint64_t close = w[i].close_tick == ~0ull ? end : w[i].close_tick;
-		uint64_t len = close - w[i].open_tick;
-		st.count++;
-		st.latent += w[i].latent;
-		st.accesses += w[i].accesses;
-		st.stale_uses += w[i].stale_uses;
-		if (len > st.longest)
-			st.longest = len;
-	}
-	return st;
-}
-
-static void row(bool md, const char *label, char vals[][40], size_t n)
-{
-	if (md) {
-		printf("| %s |", label);
-		for (size_t i = 0; i < n; i++)
-			printf(" %s |", vals[i]);
-	} else {
-		printf("%-40s", label);
-		for (size_t i = 0; i < n; i++)
-			printf(" %13s", vals[i]);
-	}
-	printf("\n");
-}
-
-static void print_compare(const Scenario *s, LevelRun *runs, size_t nl, bool md)
-{
-	char v[BBM_LEVEL_COUNT][40], label[64];
-
-	printf(md ? "### %s (`%s`)\n\n" : "%s (%s): per BBM level\n\n", scenario_name(s), scenario_path(s));
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%s", bbm_level_name(runs[i].level));
-	row(md, md ? "level" : "", v, nl);
-	if (md) {
-		printf("|---|");
-		for (size_t i = 0; i < nl; i++)
-			printf("---:|");
-		printf("\n");
-	}
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TRANSLATION));
-	row(md, "translation faults taken", v, nl);
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%zu", count_faults(runs[i].m, FAULT_TLB_CONFLICT));
-	row(md, "TLB conflict aborts taken", v, nl);
-	for (size_t i = 0; i < nl; i++) {
-		uint64_t uses = 0;
-		for (int k = 0; k < WIN_KIND_COUNT; k++)
-			uses += win_stats(runs[i].a, k, machine_tick(runs[i].m)).stale_uses;
-		snprintf(v[i], sizeof(v[i]), "%" PRIu64, uses);
-	}
-	row(md, "stale uses (old translation used)", v, nl);
-	for (int k = 0; k < WIN_KIND_COUNT; k++) {
-		for (size_t i = 0; i < nl; i++) {
-			WinStats st = win_stats(runs[i].a, k, machine_tick(runs[i].m));
-			snprintf(v[i], sizeof(v[i]), "%zu", st.count);
-		}
-		snprintf(label, sizeof(label), "%s windows", window_kind_name(k));
-		row(md, label, v, nl);
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, k, machine_tick(runs[i].m)).longest);
-		row(md, "  longest (ticks)", v, nl);
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%" PRIu64, win_stats(runs[i].a, k, machine_tick(runs[i].m)).accesses);
-		row(md, "  accesses inside", v, nl);
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%zu", win_stats(runs[i].a, k, machine_tick(runs[i].m)).latent);
-		row(md, "  latent (no access inside)", v, nl);
-		for (int sv = SEV_COUNT - 1; sv >= 0; sv--) {
-			size_t any = 0;
-			for (size_t i = 0; i < nl; i++)
-				any += analysis_count(runs[i].a, k, sv, -1);
-			if (!any)
-				continue;
-			for (size_t i = 0; i < nl; i++)
-				snprintf(v[i], sizeof(v[i]), "%zu", analysis_count(runs[i].a, k, sv, -1));
-			snprintf(label, sizeof(label), "  %s", severity_name(sv));
-			row(md, label, v, nl);
-		}
-	}
-	for (size_t i = 0; i < nl; i++) {
-		const Violation *vi;
-		snprintf(v[i], sizeof(v[i]), "%zu", analysis_violations(runs[i].a, &vi));
-	}
-	row(md, "rule violations", v, nl);
-	unsigned npes = machine_npes(runs[0].m);
-	for (unsigned p = 0; p < npes && p < 16; p++) {
-		for (size_t i = 0; i < nl; i++)
-			snprintf(v[i], sizeof(v[i]), "%s", pe_state_name(machine_pe_state(runs[i].m, p)));
-		snprintf(label, sizeof(label), "PE%u final state", p);
-		row(md, label, v, nl);
-	}
-	for (size_t i = 0; i < nl; i++)
-		snprintf(v[i], sizeof(v[i]), "%zu/%zu", runs[i].nexp - runs[i].nfail, runs[i].nexp);
-	row(md, "expectations met", v, nl);
 }
 
 static int cmd_run_or_compare(Opts *o, bool compare)
@@ -714,42 +549,45 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 				levels[nl++] = (BbmLevel)l;
 	}
 	LevelRun runs[BBM_LEVEL_COUNT];
+	Report rep = { .s = s, .runs = runs, .complete = true };
 	int status = 0;
-	for (size_t i = 0; i < nl; i++) {
+	catch_stop_signals();
+	progress_begin(o);
+	for (size_t i = 0; i < nl && !stop_signal; i++) {
 		if (!run_level(s, levels[i], &o->ov, &runs[i], o, compare || nl > 1)) {
+			progress_end();
 			for (size_t j = 0; j < i; j++)
 				level_run_fini(&runs[j]);
 			scenario_free(s);
 			return 2;
 		}
+		rep.nruns++;
 		if (runs[i].nfail)
 			status = 1;
 	}
+	progress_end();
+	if (rep.nruns < nl || (rep.nruns && runs[rep.nruns - 1].end == RUN_INTERRUPTED)) {
+		rep.complete = false;
+		rep.interrupted_by = signal_name(stop_signal);
+	}
 	if (o->json) {
-		printf("{\"bbmsim_report\":1,\"scenario\":");
-		json_str(stdout, scenario_name(s));
-		printf(",\"file\":");
-		json_str(stdout, scenario_path(s));
-		printf(",\"levels\":[");
-		for (size_t i = 0; i < nl; i++) {
-			if (i)
-				putchar(',');
-			json_level(stdout, &runs[i]);
-		}
-		printf("],\"passed\":%s}\n", status ? "false" : "true");
+		report_json(stdout, &rep);
 	} else if (!compare) {
-		for (size_t i = 0; i < nl; i++)
-			print_level(stdout, s, &runs[i], o->verbose);
+		for (size_t i = 0; i < rep.nruns; i++)
+			report_text_level(stdout, &rep, &runs[i], o->verbose);
+		report_text_incomplete(stdout, &rep);
 	} else {
 		bool md = o->format && !strcmp(o->format, "markdown");
-		print_compare(s, runs, nl, md);
+		if (rep.nruns)
+			report_text_compare(stdout, &rep, md);
 		printf(md ? "\n```\n" : "\n");
-		for (size_t i = 0; i < nl; i++)
-			print_level(stdout, s, &runs[i], false);
+		for (size_t i = 0; i < rep.nruns; i++)
+			report_text_level(stdout, &rep, &runs[i], false);
+		report_text_incomplete(stdout, &rep);
 		if (md)
 			printf("```\n");
 	}
-	for (size_t i = 0; i < nl; i++)
+	for (size_t i = 0; i < rep.nruns; i++)
 		level_run_fini(&runs[i]);
 	scenario_free(s);
 	return status;
@@ -861,10 +699,13 @@ static void find_scenarios(const char *path, StrList *out, bool top)
 		if (e->d_name[0] != '.')
 			strlist_add(&names, e->d_name);
 	closedir(d);
-	qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	if (names.n)     /* an empty directory: qsort must not see NULL */
+		qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+	size_t len = strlen(path);
+	bool slash = len && path[len - 1] == '/';
 	for (size_t i = 0; i < names.n; i++) {
 		char *p;
-		if (asprintf(&p, "%s/%s", path, names.v[i]) < 0)
+		if (asprintf(&p, "%s%s%s", path, slash ? "" : "/", names.v[i]) < 0)
 			die2("out of memory");
 		find_scenarios(p, out, false);
 		free(p);
@@ -874,15 +715,88 @@ static void find_scenarios(const char *path, StrList *out, bool top)
 }
 
 /*
- * Run one scenario at each of its levels; write one result line per run to @o:
- * "PASS|FAIL|ERROR <file> [level] <detail>".
+ * The stable id of a scenario found under the PATH argument @arg (JUnit
+ * classname): its path from the directory that holds @arg, without the
+ * extension, leading "./" and "../" dropped, '/' -> '.'. Whether the
+ * suite is run as `test scenarios`, `test scenarios/` or
+ * `test /abs/scenarios`, scenarios/bugs/cont-bit-live.yaml is
+ * scenarios.bugs.cont-bit-live.
+ */
+static char *scenario_id(const char *arg, const char *file)
+{
+	size_t n = strlen(arg), skip = 0;
+
+	while (n > 1 && arg[n - 1] == '/')
+		n--;
+	for (size_t i = 0; i + 1 < n; i++)
+		if (arg[i] == '/')
+			skip = i + 1;
+	const char *p = file + skip;
+	for (;;) {
+		if (!strncmp(p, "./", 2))
+			p += 2;
+		else if (!strncmp(p, "../", 3))
+			p += 3;
+		else if (*p == '/')
+			p++;
+		else
+			break;
+	}
+	char *id = strdup(p), *q = id;
+	if (has_yaml_ext(id))
+		*strrchr(id, '.') = 0;
+	for (char *r = id; *r; r++) {
+		if (*r == '/') {
+			while (r[1] == '/')
+				r++;
+			*q++ = '.';
+		} else {
+			*q++ = *r;
+		}
+	}
+	*q = 0;
+	return id;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* Write @s with tabs and newlines as spaces: the fields of a result record never split. */
+static void put_field(FILE *o, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '\t' || *s == '\n' || *s == '\r' ? ' ' : *s, o);
+}
+
+/* "STATUS\tfile\tlevel\tseconds\tdetail\n" */
+static void test_record(FILE *o, const char *status, const char *path, const char *level, double secs,
+			const char *detail)
+{
+	fprintf(o, "%s\t", status);
+	put_field(o, path);
+	fprintf(o, "\t%s\t%.6f\t", level, secs);
+	put_field(o, detail);
+	fputc('\n', o);
+}
+
+/*
+ * Run one scenario at each of its levels; write to @o one result record per
+ * run (test_record: STATUS is PASS, FAIL or ERROR; level "load" for a
+ * scenario that did not load), each FAIL followed by one
+ * "EXPECT\tfile:line:col: text" line per failed expectation.
  */
 static void test_one(const char *path, FILE *o)
 {
-	char err[1024];
+	char err[1024], detail[1024];
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	Scenario *s = scenario_load(path, err, sizeof(err));
 	if (!s) {
-		fprintf(o, "ERROR\t%s\t-\t%s\n", path, err);
+		test_record(o, "ERROR", path, "load", seconds_since(&t0), err);
 		return;
 	}
 	BbmLevel levels[BBM_LEVEL_COUNT];
@@ -892,14 +806,13 @@ static void test_one(const char *path, FILE *o)
 		LevelRun r;
 		AnalysisPe apes[MACHINE_MAX_PES];
 		BbmKnobs knobs;
+		const char *lname = bbm_level_name(levels[i]);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memset(&r, 0, sizeof(r));
 		r.level = levels[i];
 		r.m = scenario_build(s, levels[i], &ov, apes, &knobs, err, sizeof(err));
 		if (!r.m) {
-			for (char *c = err; *c; c++)
-				if (*c == '\n' || *c == '\t')
-					*c = ' ';
-			fprintf(o, "ERROR\t%s\t%s\t%s\n", path, bbm_level_name(levels[i]), err);
+			test_record(o, "ERROR", path, lname, seconds_since(&t0), err);
 			continue;
 		}
 		r.a = analysis_new(apes, machine_npes(r.m), &knobs, an_read, r.m);
@@ -915,40 +828,69 @@ static void test_one(const char *path, FILE *o)
 				if (first_fail == r.nexp)
 					first_fail = k;
 			}
-		if (r.nfail)
-			fprintf(o, "FAIL\t%s\t%s\t%zu of %zu expectations failed; first: %s: %s\n", path,
-				bbm_level_name(levels[i]), r.nfail, r.nexp, r.exp[first_fail].where,
-				r.exp[first_fail].text);
-		else
-			fprintf(o, "PASS\t%s\t%s\t%zu expectations, %" PRIu64 " ticks\n", path,
-				bbm_level_name(levels[i]), r.nexp, machine_tick(r.m));
+		if (r.nfail) {
+			snprintf(detail, sizeof(detail), "%zu of %zu expectations failed; first: %s: %s", r.nfail,
+				 r.nexp, r.exp[first_fail].where, r.exp[first_fail].text);
+			test_record(o, "FAIL", path, lname, seconds_since(&t0), detail);
+			for (size_t k = 0; k < r.nexp; k++)
+				if (!r.exp[k].ok) {
+					fputs("EXPECT\t", o);
+					put_field(o, r.exp[k].where);
+					fputs(": ", o);
+					put_field(o, r.exp[k].text);
+					fputc('\n', o);
+				}
+		} else {
+			snprintf(detail, sizeof(detail), "%zu expectations, %" PRIu64 " ticks", r.nexp,
+				 machine_tick(r.m));
+			test_record(o, "PASS", path, lname, seconds_since(&t0), detail);
+		}
 		level_run_fini(&r);
 	}
 	scenario_free(s);
 }
 
-static void xml_escape(FILE *o, const char *s)
+/* The JUnit test name of a record's level field: "level 0", ...; "load"; "-" (the process died) "scenario". */
+static char *junit_name(const char *level)
 {
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': fputs("&lt;", o); break;
-		case '>': fputs("&gt;", o); break;
-		case '&': fputs("&amp;", o); break;
-		case '"': fputs("&quot;", o); break;
-		default:
-			if ((unsigned char)*s >= 0x20 || *s == '\n' || *s == '\t')
-				fputc(*s, o);
-		}
-	}
+	BbmLevel l;
+	char *name;
+
+	if (!strcmp(level, "-"))
+		return strdup("scenario");
+	if (!bbm_level_parse(level, &l))
+		return strdup(level);
+	if (asprintf(&name, "level %s", level) < 0)
+		die2("out of memory");
+	return name;
+}
+
+static void append_line(char **buf, const char *line)
+{
+	char *n;
+	if (asprintf(&n, "%s%s\n", *buf ? *buf : "", line) < 0)
+		die2("out of memory");
+	free(*buf);
+	*buf = n;
 }
 
 static int cmd_test(Opts *o)
 {
-	StrList files = { 0 };
-	if (!o->npaths)
-		find_scenarios("scenarios", &files, true);
-	for (size_t i = 0; i < o->npaths; i++)
-		find_scenarios(o->paths[i], &files, true);
+	StrList files = { 0 }, ids = { 0 };
+	const char *deflt = "scenarios";
+	const char **args = o->npaths ? o->paths : &deflt;
+	size_t nargs = o->npaths ? o->npaths : 1;
+	for (size_t i = 0; i < nargs; i++) {
+		size_t before = files.n;
+		find_scenarios(args[i], &files, true);
+		if (files.n == before)
+			die2("test: no scenarios (*.yaml, *.yml) under '%s'", args[i]);
+		for (size_t k = before; k < files.n; k++) {
+			char *id = scenario_id(args[i], files.v[k]);
+			strlist_add(&ids, id);
+			free(id);
+		}
+	}
 	unsigned jobs = o->jobs ? o->jobs : 1;
 
 	/* Each scenario writes its result lines to its own buffer; printed in file order. */
@@ -961,7 +903,8 @@ static int cmd_test(Opts *o)
 	FILE *junit = NULL;
 	if (o->junit && !(junit = fopen(o->junit, "w")))
 		die2("test: cannot write '%s': %s", o->junit, strerror(errno));
-	StrList lines = { 0 };
+	TestCase *cases = NULL;
+	size_t ncases = 0;
 
 	fflush(stdout);
 	while (done < files.n) {
@@ -999,9 +942,10 @@ static int cmd_test(Opts *o)
 				continue;
 			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 				/* A crash of the simulator: report it as an error line. */
+				char why[64];
+				snprintf(why, sizeof(why), "the test process died (status %d)", st);
 				fseek(run[slot].f, 0, SEEK_END);
-				fprintf(run[slot].f, "ERROR\t%s\t-\tthe test process died (status %d)\n",
-					files.v[run[slot].idx], st);
+				test_record(run[slot].f, "ERROR", files.v[run[slot].idx], "-", 0, why);
 			}
 		} else {
 			while (!run[slot].f)
@@ -1023,67 +967,79 @@ static int cmd_test(Opts *o)
 		while (printed < files.n && results[printed]) {
 			char *save, *line = strtok_r(results[printed], "\n", &save);
 			for (; line; line = strtok_r(NULL, "\n", &save)) {
-				char *f0 = line, *f1 = strchr(f0, '\t');
-				if (!f1)
-					continue;
-				*f1++ = 0;
-				char *f2 = strchr(f1, '\t');
-				if (!f2)
-					continue;
-				*f2++ = 0;
-				char *f3 = strchr(f2, '\t');
-				if (f3)
-					*f3++ = 0;
-				bool ok = !strcmp(f0, "PASS");
-				ok ? passed++ : failed++;
-				printf("%-5s %s [%s] %s\n", f0, f1, f2, f3 ? f3 : "");
-				if (junit) {
-					char *xl;
-					if (asprintf(&xl, "%s\t%s\t%s\t%s", f0, f1, f2, f3 ? f3 : "") >= 0)
-						strlist_add(&lines, xl), free(xl);
+				char *fld[5] = { line };
+				size_t nf = 1;
+				for (char *t = line; nf < 5 && (t = strchr(t, '\t')); nf++) {
+					*t++ = 0;
+					fld[nf] = t;
 				}
+				if (!strcmp(fld[0], "EXPECT") && nf >= 2) {
+					if (ncases && cases[ncases - 1].status == TEST_FAIL)
+						append_line(&cases[ncases - 1].body, fld[1]);
+					continue;
+				}
+				if (nf < 5)
+					continue;
+				bool ok = !strcmp(fld[0], "PASS");
+				ok ? passed++ : failed++;
+				printf("%-5s %s [%s] %s\n", fld[0], fld[1], fld[2], fld[4]);
+				cases = realloc(cases, (ncases + 1) * sizeof(*cases));
+				cases[ncases++] = (TestCase){
+					.status = ok ? TEST_PASS : !strcmp(fld[0], "FAIL") ? TEST_FAIL : TEST_ERROR,
+					.id = ids.v[printed],
+					.name = junit_name(fld[2]),
+					.seconds = strtod(fld[3], NULL),
+					.message = strdup(fld[4]),
+				};
 			}
 			printed++;
 		}
 		fflush(stdout);
 	}
 	printf("%u passed, %u failed\n", passed, failed);
+	int rc = failed ? 1 : 0;
 	if (junit) {
-		fprintf(junit, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-			       "<testsuites><testsuite name=\"bbmsim\" tests=\"%u\" failures=\"%u\">\n",
-			passed + failed, failed);
-		for (size_t i = 0; i < lines.n; i++) {
-			char *f0 = lines.v[i], *f1 = strchr(f0, '\t');
-			*f1++ = 0;
-			char *f2 = strchr(f1, '\t');
-			*f2++ = 0;
-			char *f3 = strchr(f2, '\t');
-			*f3++ = 0;
-			fputs("  <testcase classname=\"", junit);
-			xml_escape(junit, f1);
-			fputs("\" name=\"level ", junit);
-			xml_escape(junit, f2);
-			fputs("\">", junit);
-			if (strcmp(f0, "PASS")) {
-				fputs("<failure message=\"", junit);
-				xml_escape(junit, f3);
-				fputs("\"/>", junit);
-			}
-			fputs("</testcase>\n", junit);
-			free(lines.v[i]);
+		junit_write(junit, cases, ncases);
+		int err = ferror(junit) ? -1 : 0;
+		if (fclose(junit) != 0)
+			err = errno;
+		if (err) {
+			fprintf(stderr, "%s: test: write error on '%s'%s%s\n", prog, o->junit, err > 0 ? ": " : "",
+				err > 0 ? strerror(err) : "");
+			rc = 2;
 		}
-		fputs("</testsuite></testsuites>\n", junit);
-		fclose(junit);
 	}
+	for (size_t i = 0; i < ncases; i++) {
+		free(cases[i].name);
+		free(cases[i].message);
+		free(cases[i].body);
+	}
+	free(cases);
 	for (size_t i = 0; i < files.n; i++) {
 		free(files.v[i]);
+		free(ids.v[i]);
 		free(results[i]);
 	}
 	free(files.v);
+	free(ids.v);
 	free(results);
 	free(run);
-	free(lines.v);
-	return failed ? 1 : 0;
+	return rc;
+}
+
+/*
+ * At exit, whatever the path to it: a report that did not reach stdout (a
+ * full disk, /dev/full, a closed pipe's EPIPE) is exit status 2, never 0.
+ */
+static void close_stdout(void)
+{
+	int err = fflush(stdout) ? errno : 0;
+
+	if (err || ferror(stdout)) {
+		fprintf(stderr, "%s: write error on standard output%s%s\n", prog, err ? ": " : "",
+			err ? strerror(err) : "");
+		_exit(2);
+	}
 }
 
 int main(int argc, char **argv)
@@ -1091,6 +1047,7 @@ int main(int argc, char **argv)
 	Opts o;
 
 	memset(&o, 0, sizeof(o));
+	atexit(close_stdout);
 	if (argc < 2) {
 		fputs(usage_main, stderr);
 		return 2;
@@ -1126,5 +1083,11 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	free(o.paths);
+	if (stop_signal) {
+		/* The report is out: end by the signal, as the shell and make expect. */
+		close_stdout();
+		signal(stop_signal, SIG_DFL);
+		raise(stop_signal);
+	}
 	return rc;
 }

@@ -14,6 +14,7 @@
 #ifndef BBMSIM_MACHINE_H
 #define BBMSIM_MACHINE_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,7 @@ typedef enum RunEnd {
 	RUN_ALL_HALTED,   /* every PE halted or faulted */
 	RUN_LIMIT,        /* instruction limit reached */
 	RUN_DEADLOCK,     /* every PE still alive is asleep */
+	RUN_INTERRUPTED,  /* the stop flag was set (machine_set_stop_flag) */
 } RunEnd;
 
 const char *run_end_name(RunEnd e);
@@ -154,8 +156,16 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 
 void machine_set_event_fn(Machine *m, EventFn fn, void *ctx);
 
-/* Run until every PE stops, the limit, or deadlock. */
+/* Run until every PE stops, the limit, deadlock, or the stop flag. */
 RunEnd machine_run(Machine *m);
+
+/*
+ * Let machine_run() end early: between PE turns it reads *@flag and
+ * returns RUN_INTERRUPTED once it is nonzero, the machine left as it is
+ * (a signal handler sets the flag; a turn of quantum N finishes first).
+ * NULL, the default, for none. The flag must outlive the run.
+ */
+void machine_set_stop_flag(Machine *m, const volatile sig_atomic_t *flag);
 
 /*
  * Execute one step (an instruction, or an exception entry) on PE @i, for

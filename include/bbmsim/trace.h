@@ -76,6 +76,14 @@ void trace_event(void *trace, const Event *ev);
 void trace_window(void *trace, const Window *w, bool closed);
 
 /*
+ * Mark the trace incomplete (the run was stopped before its end): at close,
+ * after everything else, a last record says so with @why ("interrupted by
+ * SIGINT"): text "# incomplete: WHY", JSONL event "incomplete", Perfetto a
+ * global instant "incomplete" at the last tick. Call before trace_close().
+ */
+void trace_set_incomplete(Trace *t, const char *why);
+
+/*
  * Finish the output (Perfetto: pending instruction runs, windows still open
  * end at the last tick seen), flush, close the file unless it is stdout,
  * and free @t. Returns 0, or -1 when a write failed. NULL is a no-op.
