@@ -56,6 +56,22 @@ check two-files 2 "$B" run "$ex" "$ex"
 check run-example 0 "$B" run "$ex" --bbm 0
 expect_text run-example "$T/out" "expectations: 5 of 5 met"
 
+# Windows grouped by cause with a verdict line (default), or each on its own.
+ws=$S/scenarios/bugs/tlbi-wrong-shift.yaml
+check windows-grouped 0 "$B" run "$ws" --bbm 0
+expect_text windows-grouped "$T/out" "windows: 6 in 2 groups by cause"
+expect_text windows-grouped "$T/out" "3 x tlb-conflict violation on PE0-2, VA 0x40100000..0x40101000, 3 open at the end"
+expect_text windows-grouped "$T/out" "verdict at level 0: WRONG: 1 rule violation (RGPPYH), 3 violation windows"
+check windows-all 0 "$B" run "$ws" --bbm 0 --windows all
+expect_text windows-all "$T/out" "  windows: 6"
+if [ "$(grep -c '^    PE[0-9] ' "$T/out")" != 6 ]; then
+	echo "FAIL windows-all: not one line per window"; fails=$((fails + 1))
+fi
+check windows-bad 2 "$B" run "$ws" --windows some
+expect_text windows-bad "$T/err" "--windows must be grouped or all"
+check verdict-clean 0 "$B" run "$S/scenarios/linear-map/split-live-bbml2.yaml" --bbm 2-noabort
+expect_text verdict-clean "$T/out" "verdict at level 2-noabort: nothing wrong"
+
 # --quantum: a bad value is refused; a good one is reported (text and JSON).
 check bad-quantum 2 "$B" run "$ex" --quantum 0
 expect_text bad-quantum "$T/err" "--quantum must be 1..1000000, not 0"

@@ -58,6 +58,7 @@ typedef struct Opts {
 	ScenarioOverrides ov;
 	bool json;
 	bool verbose;
+	bool all_windows;        /* --windows all */
 	unsigned jobs;
 	const char *junit;
 	bool has_levels;
@@ -96,14 +97,14 @@ static const char *usage_main =
 
 static const char *usage_run =
 	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--quantum N]\n"
-	"                  [--json] [-v] [--progress] [--trace FILE ...]\n"
+	"                  [--json] [-v] [--windows grouped|all] [--progress] [--trace FILE ...]\n"
 	"\n"
 	"Run SCENARIO (a YAML file, docs/scenario-format.md) at each BBM level it lists,\n"
 	"or only at LEVEL, and print per level: each PE's final state and instruction\n"
-	"count, the faults taken, the hazard windows (kind, severity, PE, VA range, the\n"
-	"ticks that opened and closed them, the descriptor write that opened them),\n"
-	"rule violations, the implementation choices (knobs) that ran, and whether each\n"
-	"expectation held.\n"
+	"count, the faults taken, the hazard windows grouped by cause (the write that\n"
+	"opened them, kind, severity: count, PEs, VA span, accesses) and one verdict\n"
+	"line, rule violations, the implementation choices (knobs) that ran, and\n"
+	"whether each expectation held.\n"
 	"\n"
 	"  --bbm LEVEL      0, 1, 2 or 2-noabort (need not be in machine.levels: then\n"
 	"                   only the 'all' expectations apply)\n"
@@ -115,6 +116,8 @@ static const char *usage_run =
 	"  --json           a machine-readable report instead (docs/report-format.md;\n"
 	"                   addresses and values as \"0x...\" strings)\n"
 	"  -v, --verbose    also list every fault\n"
+	"  --windows W      grouped (default: one line per cause) or all (every window\n"
+	"                   on its own: PE, VA range, ticks, the write that opened it)\n"
 	"  --progress       show progress on stderr even when it is not a terminal (on a\n"
 	"                   terminal, runs longer than 2 s show it anyway)\n"
 	"  --trace FILE     write a trace of every event (compare: one file per level,\n"
@@ -143,7 +146,7 @@ static const char *usage_compare =
 	"  --levels L,...            levels to run, from 0, 1, 2, 2-noabort\n"
 	"  --format F                table (default), markdown, or json (the run --json report)\n"
 	"  --json                    the same as --format json\n"
-	"  --seed N, --max-insns N, --quantum N, --progress   as for run\n"
+	"  --seed N, --max-insns N, --quantum N, --progress, --windows W   as for run\n"
 	"  --trace FILE ...          as for run, one file per level\n"
 	"\n"
 	"SIGINT or SIGTERM: as for run; the levels after the stopped one are not run.\n"
@@ -290,6 +293,11 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			o->progress = true;
 		} else if ((!strcmp(a, "-v") || !strcmp(a, "--verbose")) && !strcmp(o->cmd, "run")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--windows") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
+			if (!next || (strcmp(next, "grouped") && strcmp(next, "all")))
+				die2("--windows must be grouped or all");
+			o->all_windows = !strcmp(next, "all");
+			i++;
 		} else if (!strcmp(a, "-j") && !strcmp(o->cmd, "test")) {
 			uint64_t j = parse_u64(a, next);
 			if (j < 1 || j > 256)
@@ -549,7 +557,7 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 				levels[nl++] = (BbmLevel)l;
 	}
 	LevelRun runs[BBM_LEVEL_COUNT];
-	Report rep = { .s = s, .runs = runs, .complete = true };
+	Report rep = { .s = s, .runs = runs, .complete = true, .all_windows = o->all_windows };
 	int status = 0;
 	catch_stop_signals();
 	progress_begin(o);

@@ -4,6 +4,8 @@
  * derives from a run the same way, so that the text table, the JSON report
  * and the test runner never count differently.
  */
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "report.h"
@@ -56,4 +58,11 @@ WinStats report_win_stats(const Analysis *a, int kind, uint64_t end)
 			st.longest = len;
 	}
 	return st;
+}
+
+const char *report_pc(const Report *r, uint64_t pc, char *buf, size_t len)
+{
+	(void)r;
+	snprintf(buf, len, "0x%" PRIx64, pc);
+	return buf;
 }

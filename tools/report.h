@@ -52,7 +52,14 @@ typedef struct Report {
 	 */
 	bool complete;
 	const char *interrupted_by;   /* "SIGINT", "SIGTERM"; NULL when complete */
+	bool all_windows;        /* text: every window on its own, not grouped by cause */
 } Report;
+
+/*
+ * A PC as the reports print it: `function+0xoff` when the scenario's code
+ * defines a symbol at or below it, else `0x...`. Returns @buf.
+ */
+const char *report_pc(const Report *r, uint64_t pc, char *buf, size_t len);
 
 /* Complete, and every expectation held at every level run. */
 bool report_passed(const Report *r);

@@ -5,6 +5,8 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include "bbmsim/desc.h"
 #include "report.h"
 
@@ -31,6 +33,123 @@ static void print_window(FILE *o, const Window *w)
 		desc_format(w->cause.old, w->cause.level, d0, sizeof(d0)),
 		desc_format(w->cause.val, w->cause.level, d1, sizeof(d1)));
 	fprintf(o, "      closed by: %s\n", w->closed_by[0] ? w->closed_by : "nothing (open at the end)");
+}
+
+/*
+ * Windows that share a cause: the same opening write (PC and descriptor
+ * level), kind and severity, on any PEs and VAs. A live split of a large
+ * map opens thousands of windows from a handful of stores in a loop.
+ */
+typedef struct WinGroup {
+	uint64_t pc;
+	int level;
+	WindowKind kind;
+	Severity sev;
+	size_t count, open, latent;
+	uint64_t pes;            /* bit per PE */
+	uint64_t lo, hi;         /* VA span [lo, hi) */
+	uint64_t accesses, stale_uses, faults;
+	const Window *first;
+} WinGroup;
+
+static void pe_set_text(uint64_t pes, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < 64 && n + 8 < len; i++) {
+		if (!(pes >> i & 1))
+			continue;
+		unsigned j = i;
+		while (j + 1 < 64 && (pes >> (j + 1) & 1))
+			j++;
+		n += (size_t)snprintf(buf + n, len - n, "%sPE%u", n ? "," : "", i);
+		if (j > i)
+			n += (size_t)snprintf(buf + n, len - n, "-%u", j);
+		i = j;
+	}
+}
+
+/* What is wrong at this level, in one line. */
+static void print_level_verdict(FILE *o, const LevelRun *r, const WinGroup *g, size_t ng)
+{
+	const Violation *v;
+	size_t viol = 0, abort_p = 0, fault_p = 0, nv = analysis_violations(r->a, &v);
+	char rules[96] = "";
+	size_t n = 0;
+
+	for (size_t i = 0; i < ng; i++) {
+		viol += g[i].sev == SEV_VIOLATION ? g[i].count : 0;
+		abort_p += g[i].sev == SEV_ABORT_POSSIBLE ? g[i].count : 0;
+		fault_p += g[i].sev == SEV_FAULT_POSSIBLE ? g[i].count : 0;
+	}
+	for (size_t i = 0; i < nv && n + 20 < sizeof(rules); i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(v[j].rule, v[i].rule);
+		if (!seen)
+			n += (size_t)snprintf(rules + n, sizeof(rules) - n, "%s%s", n ? " " : "", v[i].rule);
+	}
+	size_t aborts = report_count_faults(r->m, FAULT_TLB_CONFLICT);
+	fprintf(o, "  verdict at level %s: ", bbm_level_name(r->level));
+	if (nv || viol)
+		fprintf(o, "WRONG: %zu rule violation%s%s%s%s, %zu violation window%s", nv, nv == 1 ? "" : "s",
+			nv ? " (" : "", rules, nv ? ")" : "", viol, viol == 1 ? "" : "s");
+	else if (abort_p || aborts)
+		fprintf(o, "no rule broken, but a TLB conflict abort may be raised (%zu abort-possible window%s)",
+			abort_p, abort_p == 1 ? "" : "s");
+	else
+		fprintf(o, "nothing wrong");
+	if (aborts)
+		fprintf(o, "; %zu TLB conflict abort%s taken", aborts, aborts == 1 ? "" : "s");
+	if (fault_p)
+		fprintf(o, "; %zu window%s where a translation fault may be taken", fault_p, fault_p == 1 ? "" : "s");
+	fputc('\n', o);
+}
+
+static void print_window_groups(FILE *o, const Report *rep, const LevelRun *r, const Window *w, size_t nw)
+{
+	WinGroup *g = NULL;
+	size_t ng = 0;
+	char pc[96], pes[160], d0[160], d1[160];
+
+	for (size_t i = 0; i < nw; i++) {
+		size_t k = 0;
+		while (k < ng && !(g[k].pc == w[i].cause.pc && g[k].level == w[i].cause.level &&
+				   g[k].kind == w[i].kind && g[k].sev == w[i].severity))
+			k++;
+		if (k == ng) {
+			g = realloc(g, (ng + 1) * sizeof(*g));
+			g[ng++] = (WinGroup){ .pc = w[i].cause.pc, .level = w[i].cause.level, .kind = w[i].kind,
+					      .sev = w[i].severity, .lo = w[i].va, .hi = w[i].va + w[i].size,
+					      .first = &w[i] };
+		}
+		WinGroup *x = &g[k];
+		x->count++;
+		x->open += w[i].close_tick == ~0ull;
+		x->latent += w[i].latent;
+		x->pes |= 1ull << (w[i].pe & 63);
+		x->lo = w[i].va < x->lo ? w[i].va : x->lo;
+		x->hi = w[i].va + w[i].size > x->hi ? w[i].va + w[i].size : x->hi;
+		x->accesses += w[i].accesses;
+		x->stale_uses += w[i].stale_uses;
+		x->faults += w[i].faults;
+	}
+	fprintf(o, "  windows: %zu in %zu group%s by cause (--windows all lists each)\n", nw, ng, ng == 1 ? "" : "s");
+	for (size_t k = 0; k < ng; k++) {
+		const WinGroup *x = &g[k];
+		pe_set_text(x->pes, pes, sizeof(pes));
+		fprintf(o, "    %zu x %s %s on %s, VA 0x%" PRIx64 "..0x%" PRIx64 ", %zu open at the end, %zu latent\n",
+			x->count, window_kind_name(x->kind), severity_name(x->sev), pes, x->lo, x->hi, x->open,
+			x->latent);
+		fprintf(o, "      opened by PE%d at %s (L%d %s -> %s%s)\n", x->first->cause.pe,
+			report_pc(rep, x->pc, pc, sizeof(pc)), x->level,
+			desc_format(x->first->cause.old, x->level, d0, sizeof(d0)),
+			desc_format(x->first->cause.val, x->level, d1, sizeof(d1)), x->count > 1 ? ", first of them" : "");
+		fprintf(o, "      why: %s; accesses %" PRIu64 " (stale uses %" PRIu64 "), faults %" PRIu64 "\n",
+			x->first->why, x->accesses, x->stale_uses, x->faults);
+	}
+	print_level_verdict(o, r, g, ng);
+	free(g);
 }
 
 void report_text_level(FILE *o, const Report *rep, const LevelRun *r, bool verbose)
@@ -69,9 +188,13 @@ void report_text_level(FILE *o, const Report *rep, const LevelRun *r, bool verbo
 	}
 	const Window *w;
 	size_t nw = analysis_windows(r->a, &w);
-	fprintf(o, "  windows: %zu\n", nw);
-	for (size_t i = 0; i < nw; i++)
-		print_window(o, &w[i]);
+	if (rep->all_windows) {
+		fprintf(o, "  windows: %zu\n", nw);
+		for (size_t i = 0; i < nw; i++)
+			print_window(o, &w[i]);
+	} else {
+		print_window_groups(o, rep, r, w, nw);
+	}
 	const Violation *v;
 	size_t nv = analysis_violations(r->a, &v);
 	fprintf(o, "  violations: %zu\n", nv);
