@@ -1385,7 +1385,8 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bbmsim litmus [--kinds FILE] [--variant vmsa|vmsa,ets2] [--max-execs N] [-v] PATH...\n"
 		"  Run herd7 AArch64 VMSA litmus tests (files or folders of .litmus) over every\n"
-		"  interleaving and TLB policy (miss, spec, prefill, prefill+spec), and compare the\n"
+		"  interleaving and TLB policy (miss, spec, prefill, prefill+spec, and fill+evict:\n"
+		"  TLB fills and evictions at any point as choices of the search), and compare the\n"
 		"  final states with the verdict: --kinds FILE, else a .expected file beside the\n"
 		"  test, else the test's quantifier. A Forbidden condition reached or a Required one\n"
 		"  not always holding is a FAIL.\n"
