@@ -57,6 +57,7 @@ struct Trace {
 	TracePe pe[TRACE_MAX_PES];
 	OpenWindow *win;
 	size_t nwin, capwin;
+	uint64_t flow_id;            /* Perfetto: flow events from a descriptor write to its windows */
 	char incomplete[64];         /* trace_set_incomplete; "" when complete */
 };
 
@@ -119,6 +120,15 @@ static bool parse_u64(const char **p, uint64_t *v)
 	}
 	if (!any)
 		return false;
+	/* A size suffix, as scenario files take them: K, M, G, T (powers of 1024). */
+	const char *suf = strchr("KMGT", *s);
+	if (*s && suf) {
+		unsigned sh = 10 * (unsigned)(suf - "KMGT" + 1);
+		if (x > (~0ull >> sh))
+			return false;
+		x <<= sh;
+		s++;
+	}
 	*p = s;
 	*v = x;
 	return true;
@@ -892,6 +902,28 @@ static const char *pf_category(EventType e)
 	}
 }
 
+/* An access inside an open window of its PE: an instant on that window's lane. */
+static void pf_access_in_window(Trace *t, const Event *ev)
+{
+	for (size_t i = 0; i < t->nwin; i++) {
+		const Window *w = &t->win[i].w;
+		if (w->pe != ev->pe || ev->va - w->va >= w->size || ev->pe < 0 || ev->pe >= TRACE_MAX_PES)
+			continue;
+		Jw j;
+		char d[96];
+		snprintf(d, sizeof(d), "%s va=0x%llx pa=0x%llx", access_type_name(ev->access),
+			 (unsigned long long)ev->va, (unsigned long long)ev->pa);
+		pf_begin(t, &j, "i", (long long)TRACE_LANE_TID(ev->pe, t->win[i].lane), ev->tick, "access");
+		jstr(&j, "s", "t");
+		jstr(&j, "cat", "window");
+		jbegin(&j, "args");
+		jstr(&j, "detail", d);
+		jend(&j);
+		jend(&j);
+		return;
+	}
+}
+
 static void pf_event(Trace *t, const Event *ev)
 {
 	TracePe *p = trace_pe(t, ev->pe);
@@ -923,6 +955,7 @@ static void pf_event(Trace *t, const Event *ev)
 	case EV_MEM:
 		if (p && p->run)
 			p->run_mem++;
+		pf_access_in_window(t, ev);
 		return;
 	case EV_TLB_HIT:
 	case EV_TLB_MISS:
@@ -985,14 +1018,31 @@ static void pf_window_slice(Trace *t, const Window *w, unsigned lane, uint64_t e
 		end = ts;
 	pf_lane_name(t, w->pe, lane);
 	snprintf(name, sizeof(name), "%s %s", window_kind_name(w->kind), severity_name(w->severity));
-	pf_begin(t, &j, "X", w->pe >= 0 && w->pe < TRACE_MAX_PES ? (long long)TRACE_LANE_TID(w->pe, lane) : -1,
-		 ts, name);
+	long long tid = w->pe >= 0 && w->pe < TRACE_MAX_PES ? (long long)TRACE_LANE_TID(w->pe, lane) : -1;
+	pf_begin(t, &j, "X", tid, ts, name);
 	jstr(&j, "cat", "window");
 	juint(&j, "dur", end - ts);
 	jbegin(&j, "args");
 	json_window_fields(&j, w);
 	jbool(&j, "still_open", still_open);
 	jend(&j);
+	jend(&j);
+	/*
+	 * A flow from the descriptor write (on the storing PE's instruction
+	 * slice at its tick) to the window it opened (its start on the exposed
+	 * PE's window lane), when both ends are in the trace.
+	 */
+	if (ts != w->open_tick || (t->f.has_ticks && w->cause.tick < t->f.tick_lo))
+		return;
+	uint64_t id = ++t->flow_id;
+	pf_begin(t, &j, "s", w->cause.pe, w->cause.tick, "opened");
+	jstr(&j, "cat", "window");
+	juint(&j, "id", id);
+	jend(&j);
+	pf_begin(t, &j, "f", tid, ts, "opened");
+	jstr(&j, "cat", "window");
+	jstr(&j, "bp", "e");
+	juint(&j, "id", id);
 	jend(&j);
 }
 
@@ -1079,7 +1129,8 @@ Trace *trace_open(const char *path, TraceFormat fmt, const TraceFilter *f, unsig
 	if (!strcmp(path, "-")) {
 		t->out = stdout;
 	} else {
-		t->out = fopen(path, "w");
+		/* A device (/dev/stdout, /dev/fd/N) takes the levels one after another: never truncate it. */
+		t->out = fopen(path, strncmp(path, "/dev/", 5) ? "w" : "a");
 		t->own = true;
 		if (!t->out) {
 			fail(err, errlen, "%s: cannot create: %s", path, strerror(errno));

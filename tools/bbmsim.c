@@ -120,11 +120,16 @@ static const char *usage_run =
 	"                   on its own: PE, VA range, ticks, the write that opened it)\n"
 	"  --progress       show progress on stderr even when it is not a terminal (on a\n"
 	"                   terminal, runs longer than 2 s show it anyway)\n"
-	"  --trace FILE     write a trace of every event (compare: one file per level,\n"
-	"                   FILE with the level before its extension, e.g. t.0.txt)\n"
+	"  --trace FILE     write a trace of every event; '-' is standard output. With\n"
+	"                   several levels (compare, or run of a scenario listing\n"
+	"                   several), one file per level, the level before the\n"
+	"                   extension: t.txt -> t.0.txt, t.2-noabort.txt (each file\n"
+	"                   written is named on stderr); '-' and /dev/ files take the\n"
+	"                   levels one after another\n"
 	"  --trace-format F text (default), jsonl, or perfetto (docs/trace-format.md)\n"
-	"  --trace-pes L    only these PEs: 0,2-3\n"
-	"  --trace-va R     only this VA range: LO-HI, LO+SIZE or one VA\n"
+	"  --trace-pes L    only these PEs: 0,2-3 (a PE the scenario lacks is an error)\n"
+	"  --trace-va R     only this VA range: LO-HI, LO+SIZE or one VA (sizes may\n"
+	"                   take K, M, G, T: 0xffff800000000000+2M)\n"
 	"  --trace-events L only these events: insn,mem,tlbi-issue,... (window lines always)\n"
 	"  --trace-ticks R  only these ticks: A-B, A- or A\n"
 	"\n"
@@ -447,12 +452,16 @@ static void fanout_event(void *ctx, const Event *ev)
 		progress_show(f->scenario, f->level, ev->tick);
 }
 
-/* FILE with ".LEVEL" before its extension: t.txt -> t.2-noabort.txt. */
+/*
+ * FILE with ".LEVEL" before its extension: t.txt -> t.2-noabort.txt. "-"
+ * and device files (/dev/stdout, /dev/fd/N, a FIFO there) take every level
+ * one after another instead.
+ */
 static char *trace_path(const char *path, BbmLevel level, bool per_level)
 {
 	char *out;
 	const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
-	if (!per_level || !strcmp(path, "-"))
+	if (!per_level || !strcmp(path, "-") || !strncmp(path, "/dev/", 5))
 		return strdup(path);
 	if (!dot || (slash && dot < slash))
 		dot = path + strlen(path);
@@ -483,6 +492,13 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	Fanout fan = { NULL, r->a, scenario_name(s), level };
 	if (o->trace) {
 		char header[768];
+		unsigned npes = machine_npes(r->m);
+		/* A PE filter naming a PE the scenario does not have matches nothing of it. */
+		if (o->filter.pe_mask != ~0ull && npes < 64 && (o->filter.pe_mask >> npes)) {
+			fprintf(stderr, "%s: --trace-pes names a PE the scenario does not have (it has %u: 0-%u)\n",
+				prog, npes, npes - 1);
+			goto fail;
+		}
 		path = trace_path(o->trace, level, per_level_trace);
 		snprintf(header, sizeof(header), "%s (%s) at BBM level %s; %s", scenario_name(s),
 			 scenario_path(s), bbm_level_name(level), r->knobs);
@@ -511,6 +527,8 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 			fprintf(stderr, "%s: --trace: write error on '%s'\n", prog, path);
 			goto fail;
 		}
+		if (strcmp(path, "-") && strncmp(path, "/dev/", 5))
+			fprintf(stderr, "%s: trace of level %s written to %s\n", prog, bbm_level_name(level), path);
 	}
 	free(path);
 	machine_set_event_fn(r->m, NULL, NULL);

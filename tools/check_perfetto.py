@@ -2,24 +2,28 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Structural check of bbmsim trace files (python3 standard library only).
 
-  check_perfetto.py [--npes N] [--min-windows N] FILE.json... [--jsonl FILE.jsonl...]
+  check_perfetto.py [--npes N] [--min-windows N] [--min-flows N] FILE.json... [--jsonl FILE.jsonl...]
 
 Perfetto/Chrome trace-event JSON: the file parses; it is {"traceEvents": [...]};
 every event has ph, ts, pid, tid and name; complete slices ("X") have dur >= 0;
 instants ("i") have a scope; each PE 0..N-1 has exactly one thread_name "PEi";
 no thread track has two slices that overlap without nesting (Perfetto and
-chrome://tracing need proper nesting); at least --min-windows window slices.
+chrome://tracing need proper nesting); at least --min-windows window slices;
+flow events pair up: each flow end ("f", bound to the enclosing slice) has
+one start ("s") with its id no later than it, and starts on a window slice of
+its track; at least --min-flows of them.
 JSON lines: every line is an object; a header first, then tick/pe/event with
 ticks never decreasing. Exit status 0 when every file passes.
 """
 import json
 import sys
 
-PHASES = {"M", "X", "i", "I", "B", "E", "b", "e", "n", "C"}
+PHASES = {"M", "X", "i", "I", "B", "E", "b", "e", "n", "C", "s", "t", "f"}
 
 
-def check_perfetto(path, npes, min_windows):
+def check_perfetto(path, npes, min_windows, min_flows=0):
     errs = []
+    starts, ends = {}, {}
     with open(path) as f:
         doc = json.load(f)
     if not isinstance(doc, dict) or not isinstance(doc.get("traceEvents"), list):
@@ -50,6 +54,11 @@ def check_perfetto(path, npes, min_windows):
                 windows += 1
         if ph in ("i", "I") and ev.get("s") not in ("t", "p", "g"):
             errs.append("%s: instant without scope s" % where)
+        if ph in ("s", "f"):
+            if "id" not in ev:
+                errs.append("%s: flow event without id" % where)
+                continue
+            (starts if ph == "s" else ends).setdefault(ev["id"], []).append(ev)
     for tid, n in names.items():
         if len(n) != 1:
             errs.append("tid %r has %d thread_name records" % (tid, len(n)))
@@ -68,6 +77,21 @@ def check_perfetto(path, npes, min_windows):
             stack.append(s)
     if windows < min_windows:
         errs.append("%d window slices, want at least %d" % (windows, min_windows))
+    window_starts = {(track, s[0]) for track, v in slices.items() for s in v}
+    for fid, f in ends.items():
+        s = starts.get(fid, [])
+        if len(f) != 1 or len(s) != 1:
+            errs.append("flow %r: %d starts, %d ends" % (fid, len(s), len(f)))
+            continue
+        if s[0]["ts"] > f[0]["ts"]:
+            errs.append("flow %r: ends before it starts" % fid)
+        if f[0].get("bp") != "e" or ((f[0]["pid"], f[0]["tid"]), f[0]["ts"]) not in window_starts:
+            errs.append("flow %r: its end is not bound to a slice starting there" % fid)
+    for fid in starts:
+        if fid not in ends:
+            errs.append("flow %r: a start without an end" % fid)
+    if len(ends) < min_flows:
+        errs.append("%d flows, want at least %d" % (len(ends), min_flows))
     return errs
 
 
@@ -97,7 +121,7 @@ def check_jsonl(path):
 
 
 def main(argv):
-    npes, min_windows, jsonl = 1, 0, False
+    npes, min_windows, min_flows, jsonl = 1, 0, 0, False
     files = []
     args = iter(argv)
     for a in args:
@@ -105,6 +129,8 @@ def main(argv):
             npes = int(next(args))
         elif a == "--min-windows":
             min_windows = int(next(args))
+        elif a == "--min-flows":
+            min_flows = int(next(args))
         elif a == "--jsonl":
             jsonl = True
         else:
@@ -115,7 +141,7 @@ def main(argv):
     bad = 0
     for path, is_jsonl in files:
         try:
-            errs = check_jsonl(path) if is_jsonl else check_perfetto(path, npes, min_windows)
+            errs = check_jsonl(path) if is_jsonl else check_perfetto(path, npes, min_windows, min_flows)
         except (OSError, ValueError) as e:
             errs = [str(e)]
         for e in errs[:20]:

@@ -49,7 +49,8 @@ void trace_filter_default(TraceFilter *f);
  *           "window"; "-name" items remove from the set (a list of only
  *           removals starts from all events)
  *   ticks:  "A-B", "A-" (to the end), "A"
- * Numbers are decimal or 0x-prefixed hex. Return false with a message in
+ * Numbers are decimal or 0x-prefixed hex, with an optional size suffix K,
+ * M, G or T (powers of 1024: "0xffff800000000000+2M"). Return false with a message in
  * @err (NUL-terminated, at most @errlen bytes) and @f unchanged on error.
  */
 bool trace_filter_parse_pes(TraceFilter *f, const char *s, char *err, size_t errlen);
