@@ -1126,7 +1126,8 @@ Trace *trace_open(const char *path, TraceFormat fmt, const TraceFilter *f, unsig
 		return NULL;
 	}
 	t->ci = cs_malloc(t->cs);
-	if (!strcmp(path, "-")) {
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout")) {
+		/* One FILE for stdout, so a trace and the report never write over each other. */
 		t->out = stdout;
 	} else {
 		/* A device (/dev/stdout, /dev/fd/N) takes the levels one after another: never truncate it. */

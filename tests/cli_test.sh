@@ -56,6 +56,20 @@ check two-files 2 "$B" run "$ex" "$ex"
 check run-example 0 "$B" run "$ex" --bbm 0
 expect_text run-example "$T/out" "expectations: 5 of 5 met"
 
+# Trace files: one per level, named on stderr; a PE filter that matches
+# nothing is refused; sizes take suffixes.
+check trace-names 0 "$B" compare "$ex" --trace "$T/tn.txt"
+for l in 0 1 2 2-noabort; do
+	[ -s "$T/tn.$l.txt" ] || { echo "FAIL trace-names: no $T/tn.$l.txt"; fails=$((fails + 1)); }
+	expect_text trace-names "$T/err" "trace of level $l written to $T/tn.$l.txt"
+done
+check trace-pes-missing 2 "$B" run "$ex" --bbm 0 --trace "$T/tp.txt" --trace-pes 5
+expect_text trace-pes-missing "$T/err" "--trace-pes names a PE the scenario does not have (it has 2: 0-1)"
+check trace-va-suffix 0 "$B" run "$ex" --bbm 0 --trace "$T/tv.txt" --trace-va 0x40100000+4K
+expect_text trace-va-suffix "$T/tv.txt" "desc-write"
+check trace-dev 0 "$B" compare "$ex" --trace /dev/stdout
+[ "$(grep -c '^# bbmsim trace v1' "$T/out")" = 4 ] || { echo "FAIL trace-dev: not four traces on stdout"; fails=$((fails + 1)); }
+
 # Windows grouped by cause with a verdict line (default), or each on its own.
 ws=$S/scenarios/bugs/tlbi-wrong-shift.yaml
 check windows-grouped 0 "$B" run "$ws" --bbm 0
