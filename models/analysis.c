@@ -344,6 +344,7 @@ static long open_window_quiet(Analysis *a, WindowKind k, Severity s, int pe, uin
 	w->size = size;
 	w->open_tick = a->now;
 	w->close_tick = NOT_YET;
+	w->first_access = w->last_access = NOT_YET;
 	w->cause = *cause;
 	snprintf(w->why, sizeof(w->why), "%s", why);
 	open_insert(a, &a->pe[pe], (long)a->nw);
@@ -1091,6 +1092,9 @@ static void on_access(Analysis *a, const Event *ev, bool fault)
 				continue;
 			}
 			w->accesses++;
+			if (w->first_access == NOT_YET)
+				w->first_access = a->now;
+			w->last_access = a->now;
 			if (stale < 0) {
 				WalkResult now;
 				walk_translate(&p->regs, ev->va, an_read, a, NULL, &now);

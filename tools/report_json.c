@@ -104,6 +104,11 @@ static void json_window(FILE *o, const Window *w)
 	str(o, &f, "closed_by", w->closed_by);
 	boolean(o, &f, "latent", w->latent);
 	count(o, &f, "stale_uses", w->stale_uses);
+	key(o, &f, "access_ticks");
+	if (w->first_access == ~0ull)
+		fputs("null", o);
+	else
+		fprintf(o, "[%" PRIu64 ",%" PRIu64 "]", w->first_access, w->last_access);
 	count(o, &f, "accesses", w->accesses);
 	count(o, &f, "faults", w->faults);
 	key(o, &f, "cause");

@@ -57,6 +57,7 @@ typedef struct Window {
 	char closed_by[96];          /* "tlbi vae1is from PE0 completed" or "" */
 	uint64_t accesses;           /* the PE's accesses to the range inside the window */
 	uint64_t stale_uses;         /* of those, the ones an old translation served (rules_stale_use) */
+	uint64_t first_access, last_access;   /* ticks of the first and last of them (~0: none) */
 	uint64_t faults;             /* faults the PE took in the range inside the window */
 	bool latent;                 /* no access by the PE touched it (set at analysis_finish) */
 	unsigned refs;               /* private: stale entries still holding it open */
