@@ -59,6 +59,7 @@ typedef struct Opts {
 	bool json;
 	bool verbose;
 	bool all_windows;        /* --windows all */
+	const char *html;        /* --html FILE */
 	unsigned jobs;
 	const char *junit;
 	bool has_levels;
@@ -118,6 +119,9 @@ static const char *usage_run =
 	"  -v, --verbose    also list every fault\n"
 	"  --windows W      grouped (default: one line per cause) or all (every window\n"
 	"                   on its own: PE, VA range, ticks, the write that opened it)\n"
+	"  --html FILE      also write the picture: one self-contained HTML page with a\n"
+	"                   timeline per PE and level, windows coloured by severity,\n"
+	"                   the windows grouped by cause, details on hover and click\n"
 	"  --progress       show progress on stderr even when it is not a terminal (on a\n"
 	"                   terminal, runs longer than 2 s show it anyway)\n"
 	"  --trace FILE     write a trace of every event; '-' is standard output. With\n"
@@ -151,7 +155,8 @@ static const char *usage_compare =
 	"  --levels L,...            levels to run, from 0, 1, 2, 2-noabort\n"
 	"  --format F                table (default), markdown, or json (the run --json report)\n"
 	"  --json                    the same as --format json\n"
-	"  --seed N, --max-insns N, --quantum N, --progress, --windows W   as for run\n"
+	"  --seed N, --max-insns N, --quantum N, --progress, --windows W, --html FILE\n"
+	"                            as for run\n"
 	"  --trace FILE ...          as for run, one file per level\n"
 	"\n"
 	"SIGINT or SIGTERM: as for run; the levels after the stopped one are not run.\n"
@@ -298,6 +303,11 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			o->progress = true;
 		} else if ((!strcmp(a, "-v") || !strcmp(a, "--verbose")) && !strcmp(o->cmd, "run")) {
 			o->verbose = true;
+		} else if (!strcmp(a, "--html") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
+			if (!next)
+				die2("--html needs a file name");
+			o->html = next;
+			i++;
 		} else if (!strcmp(a, "--windows") && (!strcmp(o->cmd, "run") || !strcmp(o->cmd, "compare"))) {
 			if (!next || (strcmp(next, "grouped") && strcmp(next, "all")))
 				die2("--windows must be grouped or all");
@@ -595,6 +605,19 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 	if (rep.nruns < nl || (rep.nruns && runs[rep.nruns - 1].end == RUN_INTERRUPTED)) {
 		rep.complete = false;
 		rep.interrupted_by = signal_name(stop_signal);
+	}
+	if (o->html) {
+		FILE *h = fopen(o->html, "w");
+		if (!h) {
+			fprintf(stderr, "%s: --html: cannot create '%s': %s\n", prog, o->html, strerror(errno));
+			status = 2;
+		} else {
+			report_html(h, &rep);
+			if (ferror(h) | (fclose(h) != 0)) {
+				fprintf(stderr, "%s: --html: write error on '%s'\n", prog, o->html);
+				status = 2;
+			}
+		}
 	}
 	if (o->json) {
 		report_json(stdout, &rep);

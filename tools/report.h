@@ -86,6 +86,9 @@ void report_text_incomplete(FILE *o, const Report *r);
 /* report_json.c: the report as one JSON object on one line. */
 void report_json(FILE *o, const Report *r);
 
+/* report_html.c: one self-contained HTML page (timelines, groups, details). */
+void report_html(FILE *o, const Report *r);
+
 /* --- bbmsim test ------------------------------------------------------------ */
 
 typedef enum TestStatus {
