@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -1004,6 +1005,15 @@ static void mirror_self_check(Pe *pe, const MirrorRegion *r, uint64_t va)
 /* The PA of an access inside the mirror, backing its pages first; ~0 outside. */
 static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 {
+	if (pe->m->test_error_page && pe->m->test_error_page == va >> PAGE_SHIFT) {
+		pe_error(pe, "internal error: injected by BBMSIM_TEST_ERROR_VA (tests only)");
+		return ~0ull;
+	}
+	if (pe->m->test_crash_page && pe->m->test_crash_page == va >> PAGE_SHIFT) {
+		/* Injected by BBMSIM_TEST_CRASH_VA (tests only): die of SIGSEGV, also under ASan's handler. */
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	}
 	int i = mirror_find(pe, va);
 	if (i < 0)
 		return ~0ull;
@@ -1118,6 +1128,12 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 	m->cfg = *cfg;
 	/* A test aid (docs/design.md, "The mirror"): abort when the mirror and the model disagree. */
 	m->check_mirror = getenv("BBMSIM_CHECK_MIRROR") != NULL;
+	/* Tests of `bbmsim test` only (tests/cli_test.sh): a data access to this page fails as a bug would. */
+	const char *tv;
+	if ((tv = getenv("BBMSIM_TEST_ERROR_VA")))
+		m->test_error_page = strtoull(tv, NULL, 0) >> PAGE_SHIFT;
+	if ((tv = getenv("BBMSIM_TEST_CRASH_VA")))
+		m->test_crash_page = strtoull(tv, NULL, 0) >> PAGE_SHIFT;
 	if (!m->cfg.max_insns)
 		m->cfg.max_insns = DEFAULT_MAX_INSNS;
 	if (!m->cfg.quantum)

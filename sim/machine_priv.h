@@ -130,6 +130,7 @@ struct Machine {
 	size_t pending_stores;       /* total over PEs */
 	unsigned armed_monitors;
 	bool check_mirror;           /* BBMSIM_CHECK_MIRROR: self-check every mirrored access */
+	uint64_t test_error_page, test_crash_page;   /* BBMSIM_TEST_ERROR_VA, _CRASH_VA (tests only) */
 	EventFn ev_fn;
 	void *ev_ctx;
 	FaultRecord *faults;

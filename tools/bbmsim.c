@@ -150,7 +150,10 @@ static const char *usage_test =
 	"\n"
 	"Run every scenario (*.yaml) under each PATH (files or directories, searched\n"
 	"recursively; default scenarios/) at each of its BBM levels and check its\n"
-	"expectations. One line per run, then 'N passed, N failed'.\n"
+	"expectations. One line per run, then 'N passed, N failed'. Each scenario runs\n"
+	"in its own process: a run that crashes the simulator, or that ends with a PE\n"
+	"in state error (an internal error), fails whatever the scenario expects, and\n"
+	"the other scenarios still run.\n"
 	"\n"
 	"  -j N           run N scenarios in parallel processes (default 1)\n"
 	"  --junit FILE   also write JUnit XML to FILE\n"
@@ -869,7 +872,10 @@ static void find_scenarios(const char *path, StrList *out, bool top)
 
 /*
  * Run one scenario at each of its levels; write one result line per run to @o:
- * "PASS|FAIL|ERROR <file> [level] <detail>".
+ * "PASS|FAIL|ERROR <file> [level] <detail>", each after a "RUN <file> <level>"
+ * line, flushed, so that the parent can name the level a crash happened in.
+ * A PE that ended in state error (an internal error of the simulator) fails
+ * the run whatever the scenario expects.
  */
 static void test_one(const char *path, FILE *o)
 {
@@ -888,6 +894,8 @@ static void test_one(const char *path, FILE *o)
 		BbmKnobs knobs;
 		memset(&r, 0, sizeof(r));
 		r.level = levels[i];
+		fprintf(o, "RUN\t%s\t%s\n", path, bbm_level_name(levels[i]));
+		fflush(o);
 		r.m = scenario_build(s, levels[i], &ov, apes, &knobs, err, sizeof(err));
 		if (!r.m) {
 			for (char *c = err; *c; c++)
@@ -909,7 +917,20 @@ static void test_one(const char *path, FILE *o)
 				if (first_fail == r.nexp)
 					first_fail = k;
 			}
-		if (r.nfail)
+		unsigned npes = machine_npes(r.m), bad = npes;
+		for (unsigned p = npes; p-- > 0;)
+			if (machine_pe_state(r.m, p) == PE_ERROR)
+				bad = p;
+		if (bad < npes) {
+			const char *why = machine_pe_error(r.m, bad);
+			char *msg = strdup(why ? why : "no reason given");
+			for (char *c = msg; c && *c; c++)
+				if (*c == '\n' || *c == '\t')
+					*c = ' ';
+			fprintf(o, "FAIL\t%s\t%s\tPE %u ended in state error: %s\n", path,
+				bbm_level_name(levels[i]), bad, msg ? msg : "");
+			free(msg);
+		} else if (r.nfail)
 			fprintf(o, "FAIL\t%s\t%s\t%zu of %zu expectations failed; first: %s: %s\n", path,
 				bbm_level_name(levels[i]), r.nfail, r.nexp, r.exp[first_fail].where,
 				r.exp[first_fail].text);
@@ -934,6 +955,40 @@ static void xml_escape(FILE *o, const char *s)
 				fputc(*s, o);
 		}
 	}
+}
+
+/*
+ * A child of cmd_test ended abnormally: append a FAIL line naming the level
+ * it was running (the last "RUN" line not followed by a result) and how it
+ * died.
+ */
+static void report_death(FILE *f, const char *path, int st)
+{
+	char level[64] = "-", line[4096];
+	bool pending = false;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "RUN\t", 4)) {
+			char *l = strchr(line + 4, '\t');
+			pending = l != NULL;
+			if (l) {
+				snprintf(level, sizeof(level), "%s", l + 1);
+				level[strcspn(level, "\n")] = 0;
+			}
+		} else {
+			pending = false;
+		}
+	}
+	if (!pending)
+		snprintf(level, sizeof(level), "-");
+	fseek(f, 0, SEEK_END);
+	if (WIFSIGNALED(st))
+		fprintf(f, "FAIL\t%s\t%s\tcrashed: the simulator was killed by signal %d (%s)\n", path, level,
+			WTERMSIG(st), strsignal(WTERMSIG(st)));
+	else
+		fprintf(f, "FAIL\t%s\t%s\tthe test process exited with status %d\n", path, level,
+			WIFEXITED(st) ? WEXITSTATUS(st) : st);
 }
 
 static int cmd_test(Opts *o)
@@ -963,44 +1018,42 @@ static int cmd_test(Opts *o)
 			FILE *tmp = tmpfile();
 			if (!tmp)
 				die2("test: cannot create a temporary file");
-			pid_t pid = jobs > 1 ? fork() : 0;
+			/*
+			 * Each scenario runs in a child process, also with -j 1:
+			 * a simulator crash (a signal) fails that scenario, at the
+			 * level it was running, and the others still run.
+			 */
+			pid_t pid = fork();
 			if (pid < 0)
 				die2("test: fork failed: %s", strerror(errno));
 			if (pid == 0) {
 				test_one(files.v[next], tmp);
 				fflush(tmp);
-				if (jobs > 1)
-					_exit(0);
+				_exit(0);
 			}
 			unsigned slot = 0;
 			while (run[slot].f)
 				slot++;
-			run[slot].pid = jobs > 1 ? pid : 0;
+			run[slot].pid = pid;
 			run[slot].idx = next++;
 			run[slot].f = tmp;
 			running++;
-			if (jobs == 1)
-				break;
 		}
 		/* Reap one. */
 		unsigned slot = 0;
-		if (jobs > 1) {
-			int st;
-			pid_t pid = wait(&st);
-			while (slot < jobs && (!run[slot].f || run[slot].pid != pid))
-				slot++;
-			if (slot == jobs)
+		int st;
+		pid_t pid = wait(&st);
+		if (pid < 0) {
+			if (errno == EINTR)
 				continue;
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				/* A crash of the simulator: report it as an error line. */
-				fseek(run[slot].f, 0, SEEK_END);
-				fprintf(run[slot].f, "ERROR\t%s\t-\tthe test process died (status %d)\n",
-					files.v[run[slot].idx], st);
-			}
-		} else {
-			while (!run[slot].f)
-				slot++;
+			die2("test: wait failed: %s", strerror(errno));
 		}
+		while (slot < jobs && (!run[slot].f || run[slot].pid != pid))
+			slot++;
+		if (slot == jobs)
+			continue;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			report_death(run[slot].f, files.v[run[slot].idx], st);
 		FILE *f = run[slot].f;
 		size_t len = (size_t)ftell(f);
 		fseek(f, 0, SEEK_END);
@@ -1018,7 +1071,7 @@ static int cmd_test(Opts *o)
 			char *save, *line = strtok_r(results[printed], "\n", &save);
 			for (; line; line = strtok_r(NULL, "\n", &save)) {
 				char *f0 = line, *f1 = strchr(f0, '\t');
-				if (!f1)
+				if (!f1 || !strncmp(line, "RUN\t", 4))
 					continue;
 				*f1++ = 0;
 				char *f2 = strchr(f1, '\t');
