@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -219,10 +220,41 @@ static void register_roots(Machine *m, const WalkRegs *r)
 
 /* --- mirror: the PE's Unicorn map follows its TLB ---------------------------- */
 
+/*
+ * Deferred unmaps. Unicorn calls hook_mem inside its load/store helper,
+ * after it has looked up the region (a read keeps that MemoryRegion pointer
+ * for its permission check) and read its own TLB entry for the address, and
+ * before the access itself. uc_mem_map_ptr and uc_mem_unmap, of any region,
+ * commit a memory transaction that flushes (and may reallocate) QEMU's
+ * whole TLB and frees the unmapped MemoryRegion: done from hook_mem, the
+ * access then goes through a freed region or a stale TLB entry (SIGSEGV, or
+ * silently the wrong host page). So while pe->in_mem_hook, a region the
+ * model drops (an eviction or a prefetch of a lazy fill, say) leaves the
+ * mirror at once but stays mapped in the engine as *retired*, and nothing
+ * is mapped (mirror_add). The retired regions are unmapped as soon as that
+ * is safe: in hook_unmapped (the access has no region and no TLB entry yet)
+ * or when the Unicorn call returns (mirror_unmap_retired). That call runs
+ * one instruction: a batch stops before any access that needs the model
+ * (batch_abort), so its hooks never change the TLB or the mirror. Until
+ * then only later accesses of the same instruction can reach a retired
+ * region; hook_pa serves those through the model (retired_access).
+ * (uc_emu_stop is no way to end the run early: Unicorn checks for it after
+ * every load and store, so it abandons the instruction after the access.)
+ */
+static void mirror_unmap_retired(Pe *pe)
+{
+	for (unsigned i = 0; i < pe->nretired; i++)
+		uc_mem_unmap(pe->uc, pe->retired[i].va, pe->retired[i].size);
+	pe->nretired = 0;
+}
+
 static void mirror_remove(Pe *pe, unsigned i)
 {
 	MirrorRegion *r = &pe->mr[i];
-	uc_mem_unmap(pe->uc, r->va, r->size);
+	if (pe->in_mem_hook)
+		pe->retired[pe->nretired++] = (RetiredRegion){ .va = r->va, .pa = r->pa, .size = r->size };
+	else
+		uc_mem_unmap(pe->uc, r->va, r->size);
 	free(r->backed);
 	pe->mr[i] = pe->mr[--pe->nmr];
 	pe->mirror_epoch++;
@@ -233,6 +265,24 @@ static void mirror_flush(Pe *pe)
 	while (pe->nmr)
 		mirror_remove(pe, pe->nmr - 1);
 	pe->mirror_epoch++;
+}
+
+/* The PA the engine accesses for @va: through a region of the mirror or a retired one; false if unmapped. */
+static bool engine_pa(Pe *pe, uint64_t va, uint64_t *pa, bool *retired)
+{
+	for (unsigned i = 0; i < pe->nmr; i++)
+		if (va - pe->mr[i].va < pe->mr[i].size) {
+			*pa = pe->mr[i].pa + (va - pe->mr[i].va);
+			*retired = false;
+			return true;
+		}
+	for (unsigned i = 0; i < pe->nretired; i++)
+		if (va - pe->retired[i].va < pe->retired[i].size) {
+			*pa = pe->retired[i].pa + (va - pe->retired[i].va);
+			*retired = true;
+			return true;
+		}
+	return false;
 }
 
 /* Drop every region overlapping [va, va+size): the TLB changed there. */
@@ -347,8 +397,8 @@ static MirrorRegion *mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size,
 {
 	Machine *m = pe->m;
 
-	if (!prot || pa >= m->mem_size || size > m->mem_size - pa)
-		return NULL;
+	if (!prot || pa >= m->mem_size || size > m->mem_size - pa || pe->in_mem_hook)
+		return NULL;     /* (no map inside hook_mem: see mirror_remove) */
 	if (pe->nmr >= m->cfg.mirror_regions) {
 		unsigned oldest = 0;
 		for (unsigned i = 1; i < pe->nmr; i++)
@@ -633,9 +683,12 @@ static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, WalkMem
 /*
  * After a translation of @va through entry @e, mirror the largest run of
  * pages around it, inside its aligned window, that are backed or walkable
- * with the same offset and protection.
+ * with the same offset and protection. False (nothing mapped) when @va's
+ * own page is not backed after its translation: under a TLB capacity its
+ * prefetch may evict the entry it just filled, or cache a second entry for
+ * it (two CONT runs, say).
  */
-static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot)
+static bool pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot)
 {
 	Machine *m = pe->m;
 	uint64_t win = pe->mirror_win;
@@ -664,7 +717,9 @@ static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t pr
 	int8_t *state = pe->scan;
 	uint64_t lo = vpage, hi = vpage + PAGE_SIZE;
 	state[(vpage - wlo) >> PAGE_SHIFT] = (int8_t)mirror_page_state(pe, &probe, vpage, &wm);
-	if (state[(vpage - wlo) >> PAGE_SHIFT] == 1) {
+	if (state[(vpage - wlo) >> PAGE_SHIFT] != 1)
+		return false;
+	{
 		while (hi != whi && (state[(hi - wlo) >> PAGE_SHIFT] =
 				     (int8_t)mirror_page_state(pe, &probe, hi, &wm)) >= 0)
 			hi += PAGE_SIZE;
@@ -674,7 +729,7 @@ static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t pr
 	}
 	MirrorRegion *r = mirror_add(pe, lo, ppage - (vpage - lo), hi - lo, prot);
 	if (!r)
-		return;
+		return true;
 	for (uint64_t p = lo; p != hi; p += PAGE_SIZE)
 		if (state[(p - wlo) >> PAGE_SHIFT] == 1)
 			mirror_set_backed(r, p);
@@ -691,6 +746,7 @@ static void pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t pr
 	}
 	pe->mirror_last_lo = lo;
 	pe->mirror_last_hi = hi;
+	return true;
 }
 
 /* After a successful translation, mirror the page (and its neighbours) into Unicorn. */
@@ -704,21 +760,39 @@ static void pe_mirror_translation(Pe *pe, uint64_t va, const Xlat *x)
 		p = (DescPerms){ true, true, true };
 	if (mirror_find(pe, va) >= 0)
 		return;
+	bool one_step = x->uncached && mmu;
 	if (mmu && !x->uncached && !x->multihit) {
-		pe_mirror_extent(pe, &x->entry, va, perms_prot(p));
-		return;
+		if (pe_mirror_extent(pe, &x->entry, va, perms_prot(p)))
+			return;
+		one_step = true;     /* neither backed nor walkable: for this access only */
 	}
 	/* MMU off, an uncached (nT) or a multi-hit translation: this page only, no lazy fill. */
+	if (one_step && pe->ntemp == MIRROR_TEMP_MAX)
+		return;     /* (not reached: an instruction touches at most two pages) */
 	MirrorRegion *r = mirror_add(pe, lo, x->pa - (va - lo), PAGE_SIZE, perms_prot(p));
 	if (!r)
 		return;
 	mirror_set_backed(r, lo);
-	if (x->uncached && mmu) {
-		/* An uncached (nT) translation is used for this step only. */
-		pe->unmap_after_step = true;
-		pe->temp_va = lo;
-		pe->temp_size = PAGE_SIZE;
+	if (one_step) {
+		/* An uncached (nT) translation, or the one above, is used for this step only. */
+		pe->temp_va[pe->ntemp++] = lo;
 	}
+}
+
+/* At the end of a step: drop the pages mirrored for that step only. */
+static void mirror_drop_temp(Pe *pe)
+{
+	for (unsigned i = 0; i < pe->ntemp; i++)
+		mirror_invalidate(pe, pe->temp_va[i], PAGE_SIZE);
+	pe->ntemp = 0;
+}
+
+static bool mirror_is_temp(const Pe *pe, uint64_t va)
+{
+	for (unsigned i = 0; i < pe->ntemp; i++)
+		if (va - pe->temp_va[i] < PAGE_SIZE)
+			return true;
+	return false;
 }
 
 static void record_fault(Pe *pe, FaultKind k, int level, uint64_t va, AccessType a)
@@ -917,8 +991,17 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 	case UC_MEM_WRITE_UNMAPPED: case UC_MEM_WRITE_PROT: a = ACCESS_WRITE; break;
 	default: a = ACCESS_FETCH; break;
 	}
-	if (pe->in_batch && a != ACCESS_FETCH)
+	if (pe->in_batch && a != ACCESS_FETCH) {
+		if (pe->batch_abort || type == UC_MEM_READ_UNMAPPED || type == UC_MEM_WRITE_UNMAPPED) {
+			/* Outside the mirror: the model's, so stepped (batch_abort; nothing done yet). */
+			pe->batch_abort = true;
+			return false;
+		}
 		batch_sync(pe);
+	}
+	/* No region and no TLB entry for this access: a safe point to unmap the retired regions. */
+	if (pe->nretired)
+		mirror_unmap_retired(pe);
 	/* An access that straddles pages: translate each page it touches. */
 	uint64_t last = addr + (uint64_t)(size > 0 ? size - 1 : 0);
 	if (type == UC_MEM_FETCH_PROT)
@@ -954,19 +1037,22 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
 
 /*
  * The first access to a walkable page of a region: the TLB misses and the
- * walk fills it (events as for any miss), which backs the page. The region
- * was kept only because that walk gives its translation; if it does not,
- * the mirror is out of step with the model, a bbmsim bug, reported as the
- * PE's error rather than letting the access use a wrong PA silently.
+ * walk fills it (events as for any miss), which backs the page. The fill
+ * may also evict entries or prefetch others, which can leave this page
+ * walkable again (its own entry evicted) or retire its region (see
+ * mirror_remove); either way the engine still maps the PA it had, and the
+ * access is right if that is the PA the walk gave. If it is not, the
+ * mirror is out of step with the model, a bbmsim bug, reported as the PE's
+ * error rather than letting the access use a wrong PA silently.
  */
 static bool mirror_fill_on_access(Pe *pe, uint64_t va, AccessType a)
 {
 	Xlat x;
+	uint64_t pa;
+	bool retired;
 	pe->m->lazy_fills++;
 	pe_translate(pe, va, a, &x);
-	int i = mirror_find(pe, va);
-	if (!x.fault && i >= 0 && mirror_backed(&pe->mr[i], va) &&
-	    pe->mr[i].pa + (va - pe->mr[i].va) == x.pa)
+	if (!x.fault && engine_pa(pe, va, &pa, &retired) && pa == x.pa)
 		return true;
 	pe_error(pe, "internal error: the Unicorn mirror disagrees with the TLB model (please report)");
 	uc_emu_stop(pe->uc);
@@ -986,7 +1072,7 @@ static void mirror_self_check(Pe *pe, const MirrorRegion *r, uint64_t va)
 	bool ok;
 
 	if (!(pe->regs.sctlr & SCTLR_M) || n > 1 ||
-	    (pe->unmap_after_step && va - pe->temp_va < pe->temp_size))
+	    mirror_is_temp(pe, va))
 		return;     /* flat, multi-hit or nT pages: mirrored for one translation, always backed */
 	if (n == 1) {
 		ok = mirror_backed(r, va) && hits[0]->pa + (va - hits[0]->va) == want &&
@@ -1003,30 +1089,166 @@ static void mirror_self_check(Pe *pe, const MirrorRegion *r, uint64_t va)
 	}
 }
 
-/* The PA of an access inside the mirror, backing its pages first; ~0 outside. */
+/*
+ * An access, by the instruction that retired a region, to a page of that
+ * region (an LDP across two pages whose first half's fill evicted the
+ * second page's stale entry, say): the engine still maps the page with its
+ * old translation, and will access it after this hook. The model decides:
+ * the page is translated as any access outside the mirror (the events of a
+ * hit or a miss); when it gives another PA, the bytes are swapped in for
+ * the access and back when the Unicorn call returns (RetiredPatch); when it
+ * faults, a store's bytes are put back, the registers restored, the rest
+ * of the instruction abandoned (uc_emu_stop) and the fault taken as any
+ * other. Returns the model's PA, or ~0 after a fault.
+ */
+static uint64_t retired_access(Pe *pe, uint64_t va, uint64_t len, AccessType a, uint64_t upa)
+{
+	Machine *m = pe->m;
+	Xlat x;
+
+	pe_translate(pe, va, a, &x);
+	FaultKind f = x.fault ? x.fault
+		    : (pe->regs.sctlr & SCTLR_M) ? walk_check_access(&x.entry, a, pe->el) : FAULT_NONE;
+	int level = x.fault ? x.level : x.entry.level;
+	if (!f && (x.pa >= m->mem_size || len > m->mem_size - x.pa))
+		f = FAULT_EXTERNAL, level = 0;
+	if (!f && x.pa == upa)
+		return upa;
+	if (pe->npatch == RETIRED_PATCH_MAX || len > sizeof(pe->patch[0].orig)) {
+		pe_error(pe, "internal error: too many accesses to retired mirror pages (please report)");
+		return ~0ull;
+	}
+	RetiredPatch *t = &pe->patch[pe->npatch++];
+	*t = (RetiredPatch){ .upa = upa, .mpa = f ? ~0ull : x.pa, .len = (unsigned)len,
+			     .store = a == ACCESS_WRITE };
+	memcpy(t->orig, m->phys + upa, len);
+	if (f) {
+		record_fault(pe, f, level, va, a);
+		if (!pe->patch_ctx && uc_context_alloc(pe->uc, &pe->patch_ctx) != UC_ERR_OK)
+			pe->patch_ctx = NULL;
+		pe->patch_restore = pe->patch_ctx && uc_context_save(pe->uc, pe->patch_ctx) == UC_ERR_OK;
+		uc_emu_stop(pe->uc);
+		return ~0ull;
+	}
+	if (!t->store)
+		memcpy(m->phys + upa, m->phys + x.pa, len);
+	return x.pa;
+}
+
+/*
+ * After the Unicorn call: undo retired_access's swaps (last first, so that
+ * a load and a store of one atomic unwind in order: a store's bytes go to
+ * the model's PA) and its register save, then unmap the retired regions.
+ */
+static void mirror_after_run(Pe *pe)
+{
+	Machine *m = pe->m;
+
+	while (pe->npatch) {
+		RetiredPatch *t = &pe->patch[--pe->npatch];
+		if (t->store && t->mpa != ~0ull)
+			memcpy(m->phys + t->mpa, m->phys + t->upa, t->len);
+		memcpy(m->phys + t->upa, t->orig, t->len);
+	}
+	if (pe->patch_restore)
+		uc_context_restore(pe->uc, pe->patch_ctx);
+	pe->patch_restore = false;
+	if (pe->nretired)
+		mirror_unmap_retired(pe);
+}
+
+/*
+ * The PA of an access inside the mirror, backing its pages first; ~0
+ * outside (or after a fault). Each page it touches (two when it straddles)
+ * is backed (a TLB hit), walkable (a lazy fill) or, after a fill of this
+ * instruction retired its region, translated by the model.
+ */
 static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 {
-	int i = mirror_find(pe, va);
-	if (i < 0)
+	uint64_t last = va + (uint64_t)(size > 0 ? size - 1 : 0), first_pa = ~0ull;
+
+	if (pe->m->test_error_page && pe->m->test_error_page == va >> PAGE_SHIFT) {
+		pe_error(pe, "internal error: injected by BBMSIM_TEST_ERROR_VA (tests only)");
 		return ~0ull;
-	if (pe->m->check_mirror)
-		mirror_self_check(pe, &pe->mr[i], va);
-	if (mirror_backed(&pe->mr[i], va))
-		pe_tlb_touch(pe, va);
-	else if (!mirror_fill_on_access(pe, va, a))
-		return ~0ull;
-	uint64_t last = va + (uint64_t)(size > 0 ? size - 1 : 0);
-	if ((last ^ va) >> PAGE_SHIFT) {
-		int j = mirror_find(pe, last);
-		if (j >= 0 && mirror_backed(&pe->mr[j], last))
-			pe_tlb_touch(pe, last);
-		else if (j >= 0 && !mirror_fill_on_access(pe, last, a))
-			return ~0ull;
-		i = mirror_find(pe, va);
-		if (i < 0)
-			return ~0ull;
 	}
-	return pe->mr[i].pa + (va - pe->mr[i].va);
+	if (pe->m->test_crash_page && pe->m->test_crash_page == va >> PAGE_SHIFT) {
+		/* Injected by BBMSIM_TEST_CRASH_VA (tests only): die of SIGSEGV, also under ASan's handler. */
+		signal(SIGSEGV, SIG_DFL);
+		raise(SIGSEGV);
+	}
+
+	for (uint64_t p = va;; p = (p | (PAGE_SIZE - 1)) + 1) {
+		uint64_t plast = (p ^ last) >> PAGE_SHIFT ? p | (PAGE_SIZE - 1) : last, pa = ~0ull;
+		bool retired;
+		int i = mirror_find(pe, p);
+		if (i >= 0) {
+			if (p == va && pe->m->check_mirror)
+				mirror_self_check(pe, &pe->mr[i], va);
+			if (mirror_backed(&pe->mr[i], p))
+				pe_tlb_touch(pe, p);
+			else if (!mirror_fill_on_access(pe, p, a))
+				return ~0ull;
+			/* The fill may have retired the region: the engine still accesses its PA. */
+			engine_pa(pe, p, &pa, &retired);
+		} else if (pe->nretired && engine_pa(pe, p, &pa, &retired)) {
+			pa = retired_access(pe, p, plast - p + 1, a, pa);
+			if (pa == ~0ull)
+				return ~0ull;
+		} else if (p == va) {
+			return ~0ull;     /* outside the mirror: hook_mem asks the model */
+		}
+		if (p == va)
+			first_pa = pa;
+		if (plast == last)
+			return first_pa;
+	}
+}
+
+/*
+ * Inside a batch, hooks only serve accesses to backed pages (a TLB hit,
+ * no change to the TLB or the mirror). Any other access needs the model (a
+ * lazy fill, a walk, a fault): is this one of them?
+ */
+static bool batch_needs_model(Pe *pe, uint64_t va, int size)
+{
+	uint64_t last = va + (uint64_t)(size > 0 ? size - 1 : 0);
+	int i = mirror_find(pe, va), j = (last ^ va) >> PAGE_SHIFT ? mirror_find(pe, last) : i;
+
+	return pe->batch_abort || i < 0 || j < 0 || !mirror_backed(&pe->mr[i], va) ||
+	       !mirror_backed(&pe->mr[j], last);
+}
+
+/*
+ * End the batch before this instruction, which pe_step then runs with the
+ * model. Unicorn performs the access after the hook and stops right after
+ * it (uc_emu_stop), with the PC at the instruction: the registers (a load
+ * may write its base) are saved now and restored, as are the bytes a
+ * store overwrites, when the batch returns (pe_batch). No event, no fill.
+ */
+static void batch_abort(Pe *pe, uint64_t va, int size, AccessType a)
+{
+	uint64_t pa;
+	bool retired;
+
+	if (pe->batch_abort)
+		return;
+	pe->batch_abort = true;
+	if (!pe->batch_ctx && uc_context_alloc(pe->uc, &pe->batch_ctx) != UC_ERR_OK)
+		pe->batch_ctx = NULL;
+	pe->batch_restore = pe->batch_ctx && uc_context_save(pe->uc, pe->batch_ctx) == UC_ERR_OK;
+	pe->batch_nundo = 0;
+	/* Each page of the store the engine maps (at most 64 bytes: two pages). */
+	for (uint64_t p = va, end = va + (uint64_t)size; a == ACCESS_WRITE && p < end && pe->batch_nundo < 2;) {
+		uint64_t next = (p | (PAGE_SIZE - 1)) + 1, n = (next < end ? next : end) - p;
+		if (n <= sizeof(pe->batch_undo[0].bytes) && engine_pa(pe, p, &pa, &retired)) {
+			BatchUndo *u = &pe->batch_undo[pe->batch_nundo++];
+			u->pa = pa;
+			u->len = (unsigned)n;
+			memcpy(u->bytes, pe->m->phys + pa, n);
+		}
+		p = next;
+	}
+	uc_emu_stop(pe->uc);
 }
 
 static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
@@ -1037,12 +1259,18 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 	AccessType a = type == UC_MEM_READ ? ACCESS_READ : ACCESS_WRITE;
 	(void)uc;
 
+	if (pe->in_batch && batch_needs_model(pe, addr, size)) {
+		batch_abort(pe, addr, size, a);
+		return;
+	}
+	pe->in_mem_hook++;
 	if (pe->in_batch)
 		batch_sync(pe);
 	uint64_t pa = hook_pa(pe, addr, size, a);
+	pe->in_mem_hook--;
 
-	if (pe->state == PE_ERROR)
-		return;
+	if (pe->state == PE_ERROR || pe->step_fault)
+		return;     /* (a fault: retired_access) */
 	if (pa == ~0ull) {
 		/*
 		 * Unicorn calls this hook before the unmapped hook for an access
@@ -1050,7 +1278,9 @@ static void hook_mem(uc_engine *uc, uc_mem_type type, uint64_t addr, int size,
 		 * from the model. A faulting access performs no store.
 		 */
 		Xlat x;
+		pe->in_mem_hook++;
 		pe_translate(pe, addr, a, &x);
+		pe->in_mem_hook--;
 		if (x.fault || x.pa >= m->mem_size)
 			return;
 		pa = x.pa;
@@ -1133,6 +1363,12 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 	m->cfg = *cfg;
 	/* A test aid (docs/design.md, "The mirror"): abort when the mirror and the model disagree. */
 	m->check_mirror = getenv("BBMSIM_CHECK_MIRROR") != NULL;
+	/* Tests of `bbmsim test` only (tests/cli_test.sh): a data access to this page fails as a bug would. */
+	const char *tv;
+	if ((tv = getenv("BBMSIM_TEST_ERROR_VA")))
+		m->test_error_page = strtoull(tv, NULL, 0) >> PAGE_SHIFT;
+	if ((tv = getenv("BBMSIM_TEST_CRASH_VA")))
+		m->test_crash_page = strtoull(tv, NULL, 0) >> PAGE_SHIFT;
 	if (!m->cfg.max_insns)
 		m->cfg.max_insns = DEFAULT_MAX_INSNS;
 	if (!m->cfg.quantum)
@@ -1183,6 +1419,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		pe->fc_epoch = ~0ull;
 		pe->mirror_win = PAGE_SIZE;
 		pe->mr = calloc(m->cfg.mirror_regions, sizeof(*pe->mr));
+		pe->retired = calloc(m->cfg.mirror_regions, sizeof(*pe->retired));
 		TlbConfig tc = cfg->tlb;
 		tc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
 		tlb_init(&pe->tlb, &tc);
@@ -1209,12 +1446,17 @@ void machine_free(Machine *m)
 		return;
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *pe = &m->pe[i];
+		if (pe->batch_ctx)
+			uc_context_free(pe->batch_ctx);
+		if (pe->patch_ctx)
+			uc_context_free(pe->patch_ctx);
 		if (pe->uc)
 			uc_close(pe->uc);
 		tlb_fini(&pe->tlb);
 		for (unsigned j = 0; j < pe->nmr; j++)
 			free(pe->mr[j].backed);
 		free(pe->mr);
+		free(pe->retired);
 		free(pe->scan);
 		free(pe->ps);
 		free(pe->pt);
@@ -1810,7 +2052,7 @@ static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn)
 		pe->fc_va = page;
 		pe->fc_host = m->phys + (pa & ~(PAGE_SIZE - 1));
 		/* An uncached (nT) translation must not be reused. */
-		pe->fc_epoch = pe->unmap_after_step ? ~0ull : pe->mirror_epoch;
+		pe->fc_epoch = pe->ntemp ? ~0ull : pe->mirror_epoch;
 	}
 	if (m->check_mirror) {
 		int i = mirror_find(pe, pc);
@@ -1859,6 +2101,7 @@ static void pe_step(Pe *pe)
 		goto done;
 	pe->step_ldx = sysinsn_is_load_exclusive(insn);
 	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, 1);
+	mirror_after_run(pe);
 	if (pe->nst)
 		pe_commit_table_stores(pe, pc, insn);
 	if (pe->step_fault) {
@@ -1870,11 +2113,10 @@ static void pe_step(Pe *pe)
 		/* A refused look-ahead fetch after the instruction completed is not an error. */
 		pe_error(pe, uc_strerror(e));
 	}
-	if (pe->unmap_after_step) {
-		pe->unmap_after_step = false;
-		mirror_invalidate(pe, pe->temp_va, pe->temp_size);
-	}
 done:
+	/* Also after a fetch fault or a system instruction (a fetch may have mirrored its page for this step). */
+	if (pe->ntemp)
+		mirror_drop_temp(pe);
 	pe->insns++;
 	m->tick++;
 }
@@ -1928,12 +2170,28 @@ static uint64_t pe_batch(Pe *pe, uint64_t budget)
 	pe->batch_t0 = m->tick;
 	pe->batch_n = n;
 	pe->batch_emitted = 0;
+	pe->batch_abort = pe->batch_restore = false;
+	pe->batch_nundo = 0;
 	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, n);
+	mirror_after_run(pe);     /* (nothing to do: a batch's hooks change no mirror) */
+	if (pe->batch_abort) {
+		/* batch_abort: undo the aborted instruction's access; it is stepped next. */
+		if (pe->batch_restore)
+			uc_context_restore(pe->uc, pe->batch_ctx);
+		for (unsigned k = 0; k < pe->batch_nundo; k++)
+			memcpy(m->phys + pe->batch_undo[k].pa, pe->batch_undo[k].bytes, pe->batch_undo[k].len);
+		pe->batch_nundo = 0;
+	}
 	uint64_t used = n, fpc = pe_pc(pe);
 	bool stopped = pe->step_fault || pe->step_intr;
 	if (stopped) {
 		/* The faulting instruction is consumed, as by pe_step. */
 		used = (fpc - pc) / 4 + 1;
+	} else if (pe->batch_abort && pe->state == PE_RUNNING) {
+		/* Stopped before an access that needs the model: the rest is stepped (and fetched) again. */
+		used = fpc >= pc && fpc < pc + 4ull * n ? (fpc - pc) / 4 : n;
+		if (fpc < pc || fpc >= pc + 4ull * n)
+			pe_error(pe, "internal error: a batch stopped outside its instructions (please report)");
 	} else if (e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT) {
 		/* A hook unmapped the code page: the rest is stepped (and fetched) again. */
 		if (fpc >= pc && fpc < pc + 4ull * n)
@@ -1965,10 +2223,8 @@ static uint64_t pe_batch(Pe *pe, uint64_t budget)
 	} else if (pe->step_intr) {
 		pe_take_unicorn_exception(pe, last);
 	}
-	if (pe->unmap_after_step) {
-		pe->unmap_after_step = false;
-		mirror_invalidate(pe, pe->temp_va, pe->temp_size);
-	}
+	if (pe->ntemp)
+		mirror_drop_temp(pe);
 	pe->insns += used;
 	m->batched += used;
 	m->tick = pe->batch_t0 + used;
@@ -2097,7 +2353,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->mr_peak = 0;
 		pe->mirror_win = PAGE_SIZE;
 		pe->mirror_last_lo = pe->mirror_last_hi = 0;
-		pe->unmap_after_step = false;
+		pe->ntemp = 0;
 		pe->fc_va = 0;
 		pe->fc_epoch = ~0ull;
 		pe->fc_host = NULL;

@@ -8,6 +8,7 @@
 
 #define MIRROR_WINDOW_MAX (1ull << 28)
 #define MIRROR_RECENT 4
+#define MIRROR_TEMP_MAX 4
 
 /*
  * One Unicorn region mirroring a run of VA pages onto physical memory with
@@ -23,6 +24,36 @@ typedef struct MirrorRegion {
 	uint32_t prot;
 	uint64_t *backed;        /* one bit per page */
 } MirrorRegion;
+
+/*
+ * A region the model dropped while Unicorn was inside a memory access
+ * (hook_mem): still mapped in the engine until the Unicorn run ends
+ * (mirror_remove, "deferred unmaps" in docs/design.md).
+ */
+typedef struct RetiredRegion {
+	uint64_t va, pa, size;
+} RetiredRegion;
+
+/*
+ * An access to a retired mirror region that the model translates to
+ * another PA (or faults): the engine's bytes at upa, swapped for the
+ * access and put back after the Unicorn call (retired_access).
+ */
+typedef struct RetiredPatch {
+	uint64_t upa, mpa;           /* mpa ~0: the access faulted */
+	unsigned len;
+	bool store;
+	uint8_t orig[64];
+} RetiredPatch;
+
+#define RETIRED_PATCH_MAX 8
+
+/* Bytes a store of an abandoned batch instruction overwrote (pe_batch). */
+typedef struct BatchUndo {
+	uint64_t pa;
+	unsigned len;
+	uint8_t bytes[64];
+} BatchUndo;
 
 /* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
 typedef struct PendingStore {
@@ -69,8 +100,15 @@ typedef struct Pe {
 	int8_t *scan;                /* scratch: one state per page of a window */
 	bool bulk_inval;             /* a VMALL/ASID TLBI runs: one pass afterwards, not one per entry */
 	uint64_t mirror_last_lo, mirror_last_hi;   /* the last region made */
-	bool unmap_after_step;       /* an uncached (nT) translation was mirrored */
-	uint64_t temp_va, temp_size;
+	unsigned in_mem_hook;        /* inside hook_mem: Unicorn's map must not change */
+	RetiredRegion *retired;      /* dropped inside hook_mem, unmapped when the run ends */
+	unsigned nretired;
+	RetiredPatch patch[RETIRED_PATCH_MAX];
+	unsigned npatch;
+	uc_context *patch_ctx;       /* the registers before a faulting retired access */
+	bool patch_restore;
+	uint64_t temp_va[MIRROR_TEMP_MAX];   /* pages mirrored for one step only (nT, ...) */
+	unsigned ntemp;
 
 	/* Instruction fetch cache. */
 	uint64_t fc_va, fc_epoch;
@@ -80,6 +118,11 @@ typedef struct Pe {
 	bool in_batch;
 	uint64_t batch_pc, batch_t0;
 	unsigned batch_n, batch_emitted;
+	bool batch_abort;            /* stopped before an access that needs the model (batch_abort) */
+	uc_context *batch_ctx;       /* the registers before that access */
+	bool batch_restore;          /* batch_ctx holds them */
+	BatchUndo batch_undo[2];     /* and the bytes its store overwrites */
+	unsigned batch_nundo;
 
 	/* Per-step state. */
 	StepStore st[STEP_STORES_MAX];
@@ -131,6 +174,7 @@ struct Machine {
 	size_t pending_stores;       /* total over PEs */
 	unsigned armed_monitors;
 	bool check_mirror;           /* BBMSIM_CHECK_MIRROR: self-check every mirrored access */
+	uint64_t test_error_page, test_crash_page;   /* BBMSIM_TEST_ERROR_VA, _CRASH_VA (tests only) */
 	EventFn ev_fn;
 	void *ev_ctx;
 	const volatile sig_atomic_t *stop;   /* machine_set_stop_flag */

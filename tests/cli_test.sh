@@ -118,6 +118,28 @@ cp "$T/out" "$T/seq"
 check test-par 1 "$B" test -j 3 "$S/scenarios/examples" "$bad"
 cmp -s "$T/out" "$T/seq" || { echo "FAIL -j: output differs from sequential"; diff "$T/seq" "$T/out"; fails=$((fails + 1)); }
 
+# test never dies itself: a scenario whose PE ends in state error (an
+# internal error) fails though it expects nothing of the PE states, one that
+# crashes the simulator fails naming its level, and the others still run and
+# pass (with -j 1 and -j 2). The two hidden knobs stand in for simulator bugs.
+rd=$S/tests/runner
+check runner-clean 0 "$B" test "$rd"
+expect_text runner-clean "$T/out" "6 passed, 0 failed"
+for j in 1 2; do
+	check "runner-error-j$j" 1 env BBMSIM_TEST_ERROR_VA=0x5ca1e000 "$B" test -j $j "$rd"
+	expect_text "runner-error-j$j" "$T/out" \
+		"FAIL  $rd/b-bad.yaml [0] PE 0 ended in state error: internal error: injected by BBMSIM_TEST_ERROR_VA"
+	expect_text "runner-error-j$j" "$T/out" "PASS  $rd/c-good.yaml [2]"
+	expect_text "runner-error-j$j" "$T/out" "4 passed, 2 failed"
+	check "runner-crash-j$j" 1 env BBMSIM_TEST_CRASH_VA=0x5ca1e000 "$B" test -j $j "$rd" --junit "$T/c.xml"
+	expect_text "runner-crash-j$j" "$T/out" \
+		"ERROR $rd/b-bad.yaml [0] crashed: the simulator was killed by signal 11"
+	expect_text "runner-crash-j$j" "$T/out" "PASS  $rd/a-good.yaml [2]"
+	expect_text "runner-crash-j$j" "$T/out" "PASS  $rd/c-good.yaml [2]"
+	expect_text "runner-crash-j$j" "$T/out" "4 passed, 1 failed"
+	expect_text "runner-crash-junit-j$j" "$T/c.xml" "crashed: the simulator was killed by signal 11"
+done
+
 # compare prints one column per level.
 check compare 0 "$B" compare "$S/scenarios/linear-map/split-live-bbml2.yaml"
 expect_text compare "$T/out" "tlb-conflict abort-possible"

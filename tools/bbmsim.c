@@ -183,7 +183,10 @@ static const char *usage_test =
 	"Run every scenario (*.yaml, *.yml) under each PATH (files or directories,\n"
 	"searched recursively; default scenarios/) at each of its BBM levels and check\n"
 	"its expectations. One line per run (PASS, FAIL, or ERROR for a scenario that\n"
-	"does not load), then 'N passed, N failed' (errors count as failed).\n"
+	"does not load or a run that crashed), then 'N passed, N failed' (errors count\n"
+	"as failed). Each scenario runs in its own process: a run that crashes the\n"
+	"simulator, or that ends with a PE in state error (an internal error), fails\n"
+	"whatever the scenario expects, and the other scenarios still run.\n"
 	"\n"
 	"  -j N           run N scenarios in parallel processes (default 1)\n"
 	"  --junit FILE   also write JUnit XML to FILE: a testcase per scenario and\n"
@@ -836,7 +839,11 @@ static void test_record(FILE *o, const char *status, const char *path, const cha
  * Run one scenario at each of its levels; write to @o one result record per
  * run (test_record: STATUS is PASS, FAIL or ERROR; level "load" for a
  * scenario that did not load), each FAIL followed by one
- * "EXPECT\tfile:line:col: text" line per failed expectation.
+ * "EXPECT\tfile:line:col: text" line per failed expectation. Each run is
+ * announced by a "RUN\tfile\tlevel" line, flushed, so that the parent can
+ * name the level a crash happened in. A PE that ended in state error (an
+ * internal error of the simulator) fails the run whatever the scenario
+ * expects.
  */
 static void test_one(const char *path, FILE *o)
 {
@@ -859,6 +866,8 @@ static void test_one(const char *path, FILE *o)
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		memset(&r, 0, sizeof(r));
 		r.level = levels[i];
+		fprintf(o, "RUN\t%s\t%s\n", path, bbm_level_name(levels[i]));
+		fflush(o);
 		r.m = scenario_build(s, levels[i], &ov, apes, &knobs, err, sizeof(err));
 		if (!r.m) {
 			test_record(o, "ERROR", path, lname, seconds_since(&t0), err);
@@ -877,7 +886,18 @@ static void test_one(const char *path, FILE *o)
 				if (first_fail == r.nexp)
 					first_fail = k;
 			}
-		if (r.nfail) {
+		unsigned npes = machine_npes(r.m), bad = npes;
+		for (unsigned p = npes; p-- > 0;)
+			if (machine_pe_state(r.m, p) == PE_ERROR)
+				bad = p;
+		if (bad < npes) {
+			const char *why = machine_pe_error(r.m, bad);
+			snprintf(detail, sizeof(detail), "PE %u ended in state error: %s", bad, why ? why : "no reason given");
+			test_record(o, "FAIL", path, lname, seconds_since(&t0), detail);
+			fputs("EXPECT\t", o);
+			put_field(o, detail);
+			fputc('\n', o);
+		} else if (r.nfail) {
 			snprintf(detail, sizeof(detail), "%zu of %zu expectations failed; first: %s: %s", r.nfail,
 				 r.nexp, r.exp[first_fail].where, r.exp[first_fail].text);
 			test_record(o, "FAIL", path, lname, seconds_since(&t0), detail);
@@ -923,6 +943,41 @@ static void append_line(char **buf, const char *line)
 	*buf = n;
 }
 
+/*
+ * A child of cmd_test ended abnormally: append a FAIL line naming the level
+ * it was running (the last "RUN" line not followed by a result) and how it
+ * died.
+ */
+static void report_death(FILE *f, const char *path, int st)
+{
+	char level[64] = "-", line[4096];
+	bool pending = false;
+
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "RUN\t", 4)) {
+			char *l = strchr(line + 4, '\t');
+			pending = l != NULL;
+			if (l) {
+				snprintf(level, sizeof(level), "%s", l + 1);
+				level[strcspn(level, "\n")] = 0;
+			}
+		} else {
+			pending = false;
+		}
+	}
+	if (!pending)
+		snprintf(level, sizeof(level), "-");
+	fseek(f, 0, SEEK_END);
+	char why[160];
+	if (WIFSIGNALED(st))
+		snprintf(why, sizeof(why), "crashed: the simulator was killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(why, sizeof(why), "the test process exited with status %d", WIFEXITED(st) ? WEXITSTATUS(st) : st);
+	test_record(f, "ERROR", path, level, 0, why);
+}
+
 static int cmd_test(Opts *o)
 {
 	StrList files = { 0 }, ids = { 0 };
@@ -961,45 +1016,42 @@ static int cmd_test(Opts *o)
 			FILE *tmp = tmpfile();
 			if (!tmp)
 				die2("test: cannot create a temporary file");
-			pid_t pid = jobs > 1 ? fork() : 0;
+			/*
+			 * Each scenario runs in a child process, also with -j 1:
+			 * a simulator crash (a signal) fails that scenario, at the
+			 * level it was running, and the others still run.
+			 */
+			pid_t pid = fork();
 			if (pid < 0)
 				die2("test: fork failed: %s", strerror(errno));
 			if (pid == 0) {
 				test_one(files.v[next], tmp);
 				fflush(tmp);
-				if (jobs > 1)
-					_exit(0);
+				_exit(0);
 			}
 			unsigned slot = 0;
 			while (run[slot].f)
 				slot++;
-			run[slot].pid = jobs > 1 ? pid : 0;
+			run[slot].pid = pid;
 			run[slot].idx = next++;
 			run[slot].f = tmp;
 			running++;
-			if (jobs == 1)
-				break;
 		}
 		/* Reap one. */
 		unsigned slot = 0;
-		if (jobs > 1) {
-			int st;
-			pid_t pid = wait(&st);
-			while (slot < jobs && (!run[slot].f || run[slot].pid != pid))
-				slot++;
-			if (slot == jobs)
+		int st;
+		pid_t pid = wait(&st);
+		if (pid < 0) {
+			if (errno == EINTR)
 				continue;
-			if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-				/* A crash of the simulator: report it as an error line. */
-				char why[64];
-				snprintf(why, sizeof(why), "the test process died (status %d)", st);
-				fseek(run[slot].f, 0, SEEK_END);
-				test_record(run[slot].f, "ERROR", files.v[run[slot].idx], "-", 0, why);
-			}
-		} else {
-			while (!run[slot].f)
-				slot++;
+			die2("test: wait failed: %s", strerror(errno));
 		}
+		while (slot < jobs && (!run[slot].f || run[slot].pid != pid))
+			slot++;
+		if (slot == jobs)
+			continue;
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+			report_death(run[slot].f, files.v[run[slot].idx], st);
 		FILE *f = run[slot].f;
 		size_t len = (size_t)ftell(f);
 		fseek(f, 0, SEEK_END);
