@@ -346,7 +346,11 @@ static bool link_failed(Ld *l, yaml_node_t *code, const LinkResult *r)
 	if (r->fail_unit >= 0) {
 		const CodeBlock *c = &s->code[r->fail_unit];
 		yaml_node_t *body = l->code_node[r->fail_unit];
-		if (r->fail_place >= 0) {
+		if (c->text) {
+			/* The kit's generated code: its own lines mean nothing to the reader. */
+			at = c->at;
+			str_add(&m, "kit: %s", r->error);
+		} else if (r->fail_place >= 0) {
 			at = c->sect[r->fail_place].at;
 			str_add(&m, "code '%s' section '%s': %s", c->name, c->sect[r->fail_place].name, r->error);
 		} else if (r->fail_line > 0 && is_inline(c)) {
@@ -362,7 +366,7 @@ static bool link_failed(Ld *l, yaml_node_t *code, const LinkResult *r)
 	}
 	for (size_t i = 0; i < r->ndiag; i++) {
 		const LinkDiag *d = &r->diag[i];
-		if (d->unit >= 0 && d->line > 0 && is_inline(&s->code[d->unit])) {
+		if (d->unit >= 0 && d->line > 0 && is_inline(&s->code[d->unit]) && !s->code[d->unit].text) {
 			Loc dl = asm_line_loc(l, l->code_node[d->unit], d->line);
 			str_add(&m, "\n  %s:%d:%d: %s", s->path, dl.line, dl.col, d->msg ? d->msg : d->text);
 		} else {
@@ -419,7 +423,10 @@ bool scn_link_code(Ld *l, yaml_node_t *code)
 	for (size_t i = 0; i < s->ncode; i++) {
 		CodeBlock *c = &s->code[i];
 		Str lb = { 0 };
-		str_add(&lb, "code '%s'", c->name);
+		if (c->text)
+			str_add(&lb, "the kit's code");
+		else
+			str_add(&lb, "code '%s'", c->name);
 		if (c->kind == LINK_OBJECT)
 			str_add(&lb, " (%s)", link_display_path(c->path));
 		label[i] = lb.s;
@@ -427,8 +434,8 @@ bool scn_link_code(Ld *l, yaml_node_t *code)
 		for (size_t k = 0; k < c->nsect; k++)
 			pl[i][k] = (LinkPlace){ .section = c->sect[k].name, .va = c->sect[k].va, .pa = c->sect[k].pa };
 		u[i] = (LinkUnit){
-			.label = label[i], .kind = c->kind, .prelude = is_inline(c) ? prelude : NULL,
-			.text = is_inline(c) ? scn_scalar(l->code_node[i]) : NULL, .path = c->path,
+			.label = label[i], .kind = c->kind, .prelude = is_inline(c) && !c->text ? prelude : NULL,
+			.text = c->text ? c->text : is_inline(c) ? scn_scalar(l->code_node[i]) : NULL, .path = c->path,
 			.flags = (const char *const *)c->flags, .nflags = c->nflags, .va = c->va, .pa = c->pa,
 			.place = pl[i], .nplace = c->nsect,
 		};
@@ -500,7 +507,9 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 static void region_text(const Scenario *s, const LinkRegion *g, char *buf, size_t len)
 {
 	const CodeBlock *c = &s->code[g->unit];
-	if (g->place < 0)
+	if (c->text)
+		snprintf(buf, len, "the kit's %s", g->place < 0 ? "code (kit.code)" : "data (kit.data)");
+	else if (g->place < 0)
 		snprintf(buf, len, "code '%s'", c->name);
 	else
 		snprintf(buf, len, "code '%s' section '%s'", c->name, c->sect[g->place].name);
@@ -563,6 +572,7 @@ void scn_code_free(Scenario *s)
 		CodeBlock *c = &s->code[i];
 		free(c->name);
 		free(c->path);
+		free(c->text);
 		for (size_t k = 0; k < c->nflags; k++)
 			free(c->flags[k]);
 		free(c->flags);

@@ -54,6 +54,12 @@ check two-files 2 "$B" run "$ex" "$ex"
 check run-example 0 "$B" run "$ex" --bbm 0
 expect_text run-example "$T/out" "expectations: 5 of 5 met"
 
+# The kernel kit: a PE whose function returned shows its x0; BUG() is named by its function.
+check kit-return 0 "$B" run "$S/tests/kit/call.yaml"
+expect_text kit-return "$T/out" "pc 0xffff80008000f000 (returned x0 0x81)"
+check kit-bug 0 "$B" run "$S/tests/kit/bug.yaml"
+expect_text kit-bug "$T/out" "brk #0x800 at do_bug+0x"
+
 # --quantum: a bad value is refused; a good one is reported (text and JSON).
 check bad-quantum 2 "$B" run "$ex" --quantum 0
 expect_text bad-quantum "$T/err" "--quantum must be 1..1000000, not 0"

@@ -447,6 +447,9 @@ static void print_level(FILE *o, const Scenario *s, LevelRun *r, bool verbose)
 			machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
 		if (machine_pe_error(r->m, i))
 			fprintf(o, " (%s)", machine_pe_error(r->m, i));
+		uint64_t ret;
+		if (scenario_pe_returned(s, r->m, i, &ret))
+			fprintf(o, " (returned x0 0x%" PRIx64 ")", ret);
 		fputc('\n', o);
 	}
 	const FaultRecord *f;
@@ -464,6 +467,9 @@ static void print_level(FILE *o, const Scenario *s, LevelRun *r, bool verbose)
 			f[i].tick, f[i].pe, f[i].pc, f[i].what,
 			f[i].kind ? fault_kind_name(f[i].kind) : "", f[i].kind ? "" : "-", f[i].level, f[i].va,
 			f[i].esr, f[i].delivered ? "delivered" : "not delivered (no vector table): PE stopped");
+		char sym[160];
+		if (!strcmp(f[i].what, "brk") && scenario_symbolize(s, f[i].pc, sym, sizeof(sym)))
+			fprintf(o, "      brk #0x%" PRIx64 " at %s\n", f[i].esr & 0xffff, sym);
 	}
 	const Window *w;
 	size_t nw = analysis_windows(r->a, &w);
