@@ -34,7 +34,6 @@
  * platform register, LR).
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,32 +184,6 @@ bool scn_kit_reserve(Ld *l)
 
 /* --- the kit's code ----------------------------------------------------------------- */
 
-typedef struct Str {
-	char *s;
-	size_t len, cap;
-} Str;
-
-static void add(Str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(Str *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 void scn_kit_unit(Ld *l)
 {
 	Scenario *s = l->s;
@@ -219,13 +192,13 @@ void scn_kit_unit(Ld *l)
 
 	if (!k->on)
 		return;
-	add(&t, "// The bbmsim kernel kit for this scenario (sim/scenario_kit.c).\n"
+	scn_str_add(&t, "// The bbmsim kernel kit for this scenario (sim/scenario_kit.c).\n"
 		"\t.text\n"
 		"// A PE's first function returns here: the PE halts, its result in x0.\n"
 		"\t.global kit_return\n\t.type kit_return, %%function\n"
 		"kit_return:\n\thlt #0\n\t.size kit_return, . - kit_return\n");
 	if (k->stop_machine)
-		add(&t, "\n// stop_machine(): count in, wait for every PE, then call x16 with x0..x7 as given.\n"
+		scn_str_add(&t, "\n// stop_machine(): count in, wait for every PE, then call x16 with x0..x7 as given.\n"
 			"\t.global kit_stop_machine\n\t.type kit_stop_machine, %%function\n"
 			"kit_stop_machine:\n"
 			"\tadrp x17, kit_stop_count\n"
@@ -244,7 +217,7 @@ void scn_kit_unit(Ld *l)
 			"\t.size kit_stop_machine, . - kit_stop_machine\n", s->cfg.npes);
 	if (k->pt_pages) {
 		uint64_t off = k->has_linear ? k->linear_va - k->linear_pa : 0;
-		add(&t, "\n// phys_addr_t kit_pgtable_alloc(void): a zeroed page of the table pool (zeroed\n"
+		scn_str_add(&t, "\n// phys_addr_t kit_pgtable_alloc(void): a zeroed page of the table pool (zeroed\n"
 			"// through its linear-map VA), or 0 when the %llu pages are gone.\n"
 			"\t.global kit_pgtable_alloc\n\t.type kit_pgtable_alloc, %%function\n"
 			"kit_pgtable_alloc:\n"
@@ -277,15 +250,15 @@ void scn_kit_unit(Ld *l)
 			(unsigned long long)(k->pt_first + k->pt_pages * PAGE_SIZE), (unsigned long long)off);
 	}
 	if (k->has_data) {
-		add(&t, "\n\t.data\n\t.balign 8\n");
+		scn_str_add(&t, "\n\t.data\n\t.balign 8\n");
 		if (k->stop_machine)
-			add(&t, "\t.global kit_stop_count\nkit_stop_count:\t.quad 0\n");
+			scn_str_add(&t, "\t.global kit_stop_count\nkit_stop_count:\t.quad 0\n");
 		if (k->pt_pages)
-			add(&t, "\t.global kit_pgtable_next\nkit_pgtable_next:\t.quad 0x%llx\n",
+			scn_str_add(&t, "\t.global kit_pgtable_next\nkit_pgtable_next:\t.quad 0x%llx\n",
 			    (unsigned long long)k->pt_first);
 		/* Words nobody reads still give .data a byte, so that the section kit.data places exists. */
 		if (!k->stop_machine && !k->pt_pages)
-			add(&t, "\t.quad 0\n");
+			scn_str_add(&t, "\t.quad 0\n");
 	}
 
 	s->code = realloc(s->code, (s->ncode + 1) * sizeof(*s->code));

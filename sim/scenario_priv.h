@@ -203,6 +203,14 @@ typedef struct MapSeen {
 
 /* --- scenario_yaml.c: nodes, scalars, names, values -------------------------------- */
 
+/* A growing string (messages, generated source). */
+typedef struct Str {
+	char *s;
+	size_t len, cap;
+} Str;
+
+void scn_str_add(Str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 Loc scn_loc_of(const yaml_node_t *n);
 /* Record the first error as "path:line:col: message"; always returns false. */
 bool scn_fail_loc(Ld *l, Loc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
