@@ -38,18 +38,21 @@ static inline pteval_t leaf_prot(pteval_t v)
 /* One PUD block (1 GiB) into 512 PMD blocks (2 MiB), contiguous when @to_cont. */
 static void split_pud(pud_t *pudp, pud_t pud, bool to_cont)
 {
+	pteval_t tableprot = PUD_TYPE_TABLE | PUD_TABLE_UXN;
 	pteval_t prot = leaf_prot(pud.pud) | PMD_TYPE_SECT;
 	phys_addr_t oa = pud.pud & PTE_ADDR_MASK & ~(PUD_SIZE - 1);
 	phys_addr_t table = split_pgtable_alloc();
 	pmd_t *pmdp = __va(table);
 
+	if (prot & PTE_PXN)
+		tableprot |= PUD_TABLE_PXN;
 	if (to_cont)
 		prot |= PTE_CONT;
 	for (int i = 0; i < PTRS_PER_TABLE; i++, oa += PMD_SIZE)
 		set_pmd(&pmdp[i], ((pmd_t){ oa | prot }));
 	/* The walker must see the new entries no later than the table descriptor. */
 	dsb(ishst);
-	set_pud(pudp, ((pud_t){ table | PUD_TYPE_TABLE | PUD_TABLE_UXN }));
+	set_pud(pudp, ((pud_t){ table | tableprot }));
 }
 
 /* One PMD block (2 MiB) into 512 pages, contiguous in runs of 16 when @to_cont. */
@@ -144,9 +147,9 @@ static void split_kernel_leaf_mapping_locked(unsigned long addr)
 int split_kernel_leaf_mapping(unsigned long start, unsigned long end)
 {
 	BUG_ON((start | end) & (PAGE_SIZE - 1));
-	/* A single page needs only its less aligned boundary split. */
+	/* A single page needs only its less aligned boundary split (the other is a boundary already). */
 	if (end - start == PAGE_SIZE) {
-		split_kernel_leaf_mapping_locked((start & ~end) > (end & ~start) ? end : start);
+		split_kernel_leaf_mapping_locked(__builtin_ctzl(start) < __builtin_ctzl(end) ? start : end);
 	} else {
 		split_kernel_leaf_mapping_locked(start);
 		split_kernel_leaf_mapping_locked(end);
