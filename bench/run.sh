@@ -15,6 +15,9 @@ echo
 echo "== workload 2: the flagship scenario, hazard analysis off vs on"
 "$b/bench/bench_scenario" "$src/scenarios/linear-map/split-live-bbml2.yaml" 2-noabort 20
 echo
+echo "== workload 6: the compiled kernel repaint (C + .S, the kit), 4 GiB linear map to pages, vs plain Unicorn"
+"$b/bench/bench_scenario" "$src/bench/kernel-repaint-4g.yaml" 2-noabort 3
+echo
 echo "== workload 5: bbmsim litmus on a 2-thread break-before-make TLBI test (all schedules, 4 TLB policies)"
 "$b/bench/bench_litmus" "$src/tests/litmus/shoot-bbm.litmus" 20
 echo

@@ -1553,6 +1553,9 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 	/* EL1h, or EL0t; interrupts masked. */
 	uint32_t pstate = init->el ? 0x3c5 : 0x3c0;
 	pe_write_pstate(pe, pstate);
+	if (init->el)
+		uc_reg_write(pe->uc, UC_ARM64_REG_SP_EL0, &init->sp_el0);
+	uc_reg_write(pe->uc, UC_ARM64_REG_TPIDR_EL1, &init->tpidr_el1);
 	uc_reg_write(pe->uc, sp_bank(pstate), &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);

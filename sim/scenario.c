@@ -11,9 +11,10 @@
  * All names (trees, spare tables, descriptors, data words, symbols, code
  * blocks) are collected first, then given values in a fixed order, whatever
  * their order in the file: symbols, data, code link addresses, tables
- * (trees, spares, descs), PEs (the shared 'reserved' table is allocated on
- * first use), then the code is assembled with every name as a .set, and the
- * expectations are read. A name used before it has a value is reported as
+ * (trees, spares, descs, the kit's table pages), then the code is linked
+ * with every name as an absolute symbol (the kit's code with it), then the
+ * data words' values (which may name the code's symbols), the PEs (the
+ * shared 'reserved' table is allocated on first use) and the expectations. A name used before it has a value is reported as
  * such, not as undefined.
  *
  * This file reads the document and the parts of the format that are plain
@@ -317,18 +318,29 @@ static bool load_data(Ld *l, yaml_node_t *n)
 			return scn_fail_at(l, v, "data [0x%llx, +%zu words) is outside memory",
 				       (unsigned long long)pa, nw);
 		s->words = realloc(s->words, (s->nwords + nw) * sizeof(*s->words));
-		if (!s->words)
+		l->word_node = realloc(l->word_node, (s->nwords + nw) * sizeof(*l->word_node));
+		if (!s->words || !l->word_node)
 			abort();
 		for (size_t k = 0; k < nw; k++) {
 			yaml_node_t *wn = words->type == YAML_SEQUENCE_NODE ? scn_seq_at(l, words, k) : words;
-			Word *d = &s->words[s->nwords];
-			d->pa = pa + 8 * k;
-			if (!scn_get_value(l, wn, "a data word", &d->val))
-				return false;
-			s->nwords++;
+			s->words[s->nwords] = (Word){ .pa = pa + 8 * k };
+			l->word_node[s->nwords++] = wn;
 		}
 		scn_name_set(s, scn_scalar(scn_map_get(l, it, "name")), pa);
 	}
+	return true;
+}
+
+/*
+ * The words' values, after the link: a word may hold the address of any
+ * name, code symbols (a C function, kit_pgtable_alloc), trees, spare tables
+ * and descriptors included.
+ */
+static bool load_data_values(Ld *l)
+{
+	for (size_t k = 0; k < l->s->nwords; k++)
+		if (!scn_get_value(l, l->word_node[k], "a data word", &l->s->words[k].val))
+			return false;
 	return true;
 }
 
@@ -381,8 +393,17 @@ static bool load_pes(Ld *l, yaml_node_t *n)
 		p->el = 1;
 		p->regs.tcr = SCN_TCR;
 		p->regs.mair = SCN_MAIR;
-		if (!(v = scn_map_need(l, it, "entry", w)) || !scn_get_value(l, v, "entry", &p->pc))
+		l->pe_node[i] = it;
+		if (s->kit.stop_machine) {
+			/* The kit starts every PE (kit.stop_machine): no entry of its own. */
+			if ((v = scn_map_get(l, it, "entry")))
+				return scn_fail_at(l, v, "%s.entry: with kit.stop_machine every PE starts there "
+						   "(give this PE's function as kit.stop_machine.fn or .wait)", w);
+		} else if (!(v = scn_map_need(l, it, "entry", w)) || !scn_get_value(l, v, "entry", &p->pc)) {
 			return false;
+		}
+		if (v)
+			l->pe_given[i] |= 1ull << 32;
 		if ((v = scn_map_get(l, it, "regs"))) {
 			static const char *const regs[] = {
 				"x0", "x1", "x2", "x3", "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
@@ -396,8 +417,12 @@ static bool load_pes(Ld *l, yaml_node_t *n)
 				yaml_node_t *x = scn_map_get(l, v, regs[r]);
 				if (x && !scn_get_value(l, x, regs[r], &p->x[r]))
 					return false;
+				if (x)
+					l->pe_given[i] |= 1ull << r;
 			}
 		}
+		if (scn_map_get(l, it, "sp"))
+			l->pe_given[i] |= 1ull << 31;
 		if (((v = scn_map_get(l, it, "sp")) && !scn_get_value(l, v, "sp", &p->sp)) ||
 		    ((v = scn_map_get(l, it, "el")) && !scn_get_int(l, v, "el", 0, 1, &p->el)) ||
 		    ((v = scn_map_get(l, it, "mmu")) && !scn_get_bool(l, v, "mmu", &mmu)) ||
@@ -545,7 +570,7 @@ static char *default_name(const char *path)
 static bool load_root(Ld *l, yaml_node_t *root)
 {
 	static const char *const keys[] = {
-		"bbmsim", "name", "description", "machine", "tables", "symbols", "data", "code", "pes",
+		"bbmsim", "name", "description", "machine", "tables", "symbols", "data", "code", "kit", "pes",
 		"expect", NULL,
 	};
 	Scenario *s = l->s;
@@ -576,14 +601,16 @@ static bool load_root(Ld *l, yaml_node_t *root)
 	if (!collect_names(l, root))
 		return false;
 	if (!load_symbols(l, scn_map_get(l, root, "symbols")) || !load_data(l, scn_map_get(l, root, "data")) ||
-	    !scn_load_code(l, scn_map_get(l, root, "code")) || !scn_load_tables(l, scn_map_get(l, root, "tables")))
+	    !scn_kit_load(l, scn_map_get(l, root, "kit")) || !scn_load_code(l, scn_map_get(l, root, "code")) ||
+	    !scn_load_tables(l, scn_map_get(l, root, "tables")))
 		return false;
-	/* Every name has its value now (but the code's own symbols): link, then PEs may use those too. */
-	if (!scn_link_code(l, scn_map_get(l, root, "code")))
+	scn_kit_unit(l);
+	/* Every name has its value now (but the code's own symbols): link, then data and PEs may use those too. */
+	if (!scn_link_code(l, scn_map_get(l, root, "code")) || !load_data_values(l))
 		return false;
-	if (!(v = scn_map_need(l, root, "pes", "the scenario")) || !load_pes(l, v))
+	if (!(v = scn_map_need(l, root, "pes", "the scenario")) || !load_pes(l, v) || !scn_kit_pes(l))
 		return false;
-	if (!scn_check_placement(l))
+	if (!scn_check_placement(l) || !scn_kit_placement(l))
 		return false;
 	return scn_load_expect(l, scn_map_get(l, root, "expect"));
 }
@@ -650,6 +677,7 @@ fail:
 		yaml_document_delete(&l.doc);
 	free(l.src);
 	free(l.code_node);
+	free(l.word_node);
 	free(l.maps);
 	if (!ok) {
 		scenario_free(s);
@@ -731,4 +759,46 @@ size_t scenario_trees(const Scenario *s, const char **names, uint64_t *roots, ui
 		n++;
 	}
 	return n;
+}
+
+bool scenario_symbolize(const Scenario *s, uint64_t pc, char *buf, size_t len)
+{
+	const LinkRegion *g = NULL;
+	const LinkSymbol *best = NULL;
+
+	if (len)
+		buf[0] = 0;
+	for (size_t i = 0; i < s->nregion && !g; i++)
+		if (s->region[i].len && pc - s->region[i].va < s->region[i].len)
+			g = &s->region[i];
+	if (!g)
+		return false;
+	/*
+	 * csym is sorted by address: the innermost function whose extent holds
+	 * pc, else the nearest symbol at or below pc (a label of inline asm).
+	 */
+	const LinkSymbol *in_fn = NULL;
+	for (size_t i = 0; i < s->ncsym && s->csym[i].value <= pc; i++) {
+		const LinkSymbol *y = &s->csym[i];
+		if (y->unit != g->unit || y->value < g->va)
+			continue;
+		if (y->func && y->size && pc - y->value < y->size)
+			in_fn = y;
+		best = y;
+	}
+	if (in_fn)
+		best = in_fn;
+	if (!best)
+		return false;
+	snprintf(buf, len, "%s+0x%llx", best->name, (unsigned long long)(pc - best->value));
+	return true;
+}
+
+bool scenario_pe_returned(const Scenario *s, Machine *m, unsigned pe, uint64_t *x0)
+{
+	if (!s->kit.on || pe >= machine_npes(m) || machine_pe_state(m, pe) != PE_HALTED ||
+	    machine_pe_pc(m, pe) != s->kit.ret_va)
+		return false;
+	*x0 = machine_pe_x(m, pe, 0);
+	return true;
 }

@@ -40,6 +40,7 @@ Machine *scenario_build(const Scenario *s, BbmLevel level, const ScenarioOverrid
 	for (size_t i = 0; i < s->nregion; i++)
 		if (s->region[i].len)
 			machine_phys_write(m, s->region[i].pa, s->region[i].bytes, s->region[i].len);
+	scn_kit_build(s, m);
 	for (unsigned i = 0; i < c.npes; i++) {
 		if (!machine_pe_init(m, i, &s->pe[i], e, sizeof(e))) {
 			snprintf(err, errlen, "%s:%d:%d: %s", s->path, s->pe_at[i].line, s->pe_at[i].col, e);

@@ -301,33 +301,6 @@ static Loc asm_line_loc(Ld *l, const yaml_node_t *n, int k)
 	return at;
 }
 
-/* A growing string. */
-typedef struct Str {
-	char *s;
-	size_t len, cap;
-} Str;
-
-static void str_add(Str *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void str_add(Str *b, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		b->s = realloc(b->s, b->cap);
-		if (!b->s)
-			abort();
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 static bool is_inline(const CodeBlock *c)
 {
 	return c->kind == LINK_ASM || c->kind == LINK_ASM_CPP;
@@ -346,27 +319,31 @@ static bool link_failed(Ld *l, yaml_node_t *code, const LinkResult *r)
 	if (r->fail_unit >= 0) {
 		const CodeBlock *c = &s->code[r->fail_unit];
 		yaml_node_t *body = l->code_node[r->fail_unit];
-		if (r->fail_place >= 0) {
+		if (c->text) {
+			/* The kit's generated code: its own lines mean nothing to the reader. */
+			at = c->at;
+			scn_str_add(&m, "kit: %s", r->error);
+		} else if (r->fail_place >= 0) {
 			at = c->sect[r->fail_place].at;
-			str_add(&m, "code '%s' section '%s': %s", c->name, c->sect[r->fail_place].name, r->error);
+			scn_str_add(&m, "code '%s' section '%s': %s", c->name, c->sect[r->fail_place].name, r->error);
 		} else if (r->fail_line > 0 && is_inline(c)) {
 			at = asm_line_loc(l, body, r->fail_line);
-			str_add(&m, "%s%s", r->error, strstr(r->error, "undefined reference") ?
+			scn_str_add(&m, "%s%s", r->error, strstr(r->error, "undefined reference") ?
 				" (a label of another code entry links only if that entry makes it .global)" : "");
 		} else {
 			at = scn_loc_of(body);
-			str_add(&m, "code '%s': %s", c->name, r->error);
+			scn_str_add(&m, "code '%s': %s", c->name, r->error);
 		}
 	} else {
-		str_add(&m, "the code does not link: %s", r->error);
+		scn_str_add(&m, "the code does not link: %s", r->error);
 	}
 	for (size_t i = 0; i < r->ndiag; i++) {
 		const LinkDiag *d = &r->diag[i];
-		if (d->unit >= 0 && d->line > 0 && is_inline(&s->code[d->unit])) {
+		if (d->unit >= 0 && d->line > 0 && is_inline(&s->code[d->unit]) && !s->code[d->unit].text) {
 			Loc dl = asm_line_loc(l, l->code_node[d->unit], d->line);
-			str_add(&m, "\n  %s:%d:%d: %s", s->path, dl.line, dl.col, d->msg ? d->msg : d->text);
+			scn_str_add(&m, "\n  %s:%d:%d: %s", s->path, dl.line, dl.col, d->msg ? d->msg : d->text);
 		} else {
-			str_add(&m, "\n  %s", d->text);
+			scn_str_add(&m, "\n  %s", d->text);
 		}
 	}
 	/* Never cut a line silently: past the caller's buffer, say how many lines are left out. */
@@ -381,7 +358,7 @@ static bool link_failed(Ld *l, yaml_node_t *code, const LinkResult *r)
 		if (cut > m.s) {
 			*cut = 0;
 			m.len = (size_t)(cut - m.s);
-			str_add(&m, "\n  ... and %zu more lines (the message buffer is full)", left);
+			scn_str_add(&m, "\n  ... and %zu more lines (the message buffer is full)", left);
 		}
 	}
 	scn_fail_loc(l, at, "%s", m.s ? m.s : "the link failed");
@@ -393,10 +370,10 @@ static bool link_failed(Ld *l, yaml_node_t *code, const LinkResult *r)
 static char *make_prelude(const Scenario *s)
 {
 	Str p = { 0 };
-	str_add(&p, "%s", scn_macros);
+	scn_str_add(&p, "%s", scn_macros);
 	for (size_t i = 0; i < s->nnames; i++)
 		if (s->names[i].kind == NAME_SYMBOL && s->names[i].known)
-			str_add(&p, ".set %s, 0x%llx\n", s->names[i].name, (unsigned long long)s->names[i].val);
+			scn_str_add(&p, ".set %s, 0x%llx\n", s->names[i].name, (unsigned long long)s->names[i].val);
 	return p.s;
 }
 
@@ -419,16 +396,19 @@ bool scn_link_code(Ld *l, yaml_node_t *code)
 	for (size_t i = 0; i < s->ncode; i++) {
 		CodeBlock *c = &s->code[i];
 		Str lb = { 0 };
-		str_add(&lb, "code '%s'", c->name);
+		if (c->text)
+			scn_str_add(&lb, "the kit's code");
+		else
+			scn_str_add(&lb, "code '%s'", c->name);
 		if (c->kind == LINK_OBJECT)
-			str_add(&lb, " (%s)", link_display_path(c->path));
+			scn_str_add(&lb, " (%s)", link_display_path(c->path));
 		label[i] = lb.s;
 		pl[i] = scn_xcalloc(c->nsect, sizeof(**pl));
 		for (size_t k = 0; k < c->nsect; k++)
 			pl[i][k] = (LinkPlace){ .section = c->sect[k].name, .va = c->sect[k].va, .pa = c->sect[k].pa };
 		u[i] = (LinkUnit){
-			.label = label[i], .kind = c->kind, .prelude = is_inline(c) ? prelude : NULL,
-			.text = is_inline(c) ? scn_scalar(l->code_node[i]) : NULL, .path = c->path,
+			.label = label[i], .kind = c->kind, .prelude = is_inline(c) && !c->text ? prelude : NULL,
+			.text = c->text ? c->text : is_inline(c) ? scn_scalar(l->code_node[i]) : NULL, .path = c->path,
 			.flags = (const char *const *)c->flags, .nflags = c->nflags, .va = c->va, .pa = c->pa,
 			.place = pl[i], .nplace = c->nsect,
 		};
@@ -438,7 +418,7 @@ bool scn_link_code(Ld *l, yaml_node_t *code)
 		Str wt = { 0 };
 		if (!e->known)
 			continue;
-		str_add(&wt, "%s at line %d:%d", scn_name_kind_text[e->kind], e->at.line, e->at.col);
+		scn_str_add(&wt, "%s at line %d:%d", scn_name_kind_text[e->kind], e->at.line, e->at.col);
 		what[nn] = wt.s;
 		nm[nn++] = (LinkName){ .name = e->name, .value = e->val, .what = wt.s };
 		if (e->kind == NAME_RESERVED)
@@ -500,7 +480,9 @@ static bool overlaps(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 static void region_text(const Scenario *s, const LinkRegion *g, char *buf, size_t len)
 {
 	const CodeBlock *c = &s->code[g->unit];
-	if (g->place < 0)
+	if (c->text)
+		snprintf(buf, len, "the kit's %s", g->place < 0 ? "code (kit.code)" : "data (kit.data)");
+	else if (g->place < 0)
 		snprintf(buf, len, "code '%s'", c->name);
 	else
 		snprintf(buf, len, "code '%s' section '%s'", c->name, c->sect[g->place].name);
@@ -563,6 +545,7 @@ void scn_code_free(Scenario *s)
 		CodeBlock *c = &s->code[i];
 		free(c->name);
 		free(c->path);
+		free(c->text);
 		for (size_t k = 0; k < c->nflags; k++)
 			free(c->flags[k]);
 		free(c->flags);

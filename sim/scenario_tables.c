@@ -162,7 +162,7 @@ bool scn_load_tables(Ld *l, yaml_node_t *n)
 	char w[96];
 
 	if (!n)
-		return true;
+		return scn_kit_reserve(l);
 	if ((v = scn_map_get(l, n, "pool"))) {
 		yaml_node_t *x;
 		if (!scn_map_keys(l, v, "tables.pool", pool_keys) || !(x = scn_map_need(l, v, "pa", "tables.pool")) ||
@@ -204,6 +204,8 @@ bool scn_load_tables(Ld *l, yaml_node_t *n)
 			scn_name_set(s, scn_scalar(scn_seq_at(l, v, i)), pa);
 		}
 	}
+	if (!scn_kit_reserve(l))
+		return false;
 	if ((v = scn_map_get(l, n, "descs"))) {
 		for (size_t i = 0; i < scn_seq_len(v); i++) {
 			yaml_node_t *d = scn_seq_at(l, v, i), *x;

@@ -46,6 +46,26 @@ bool scn_fail_loc(Ld *l, Loc at, const char *fmt, ...)
 }
 
 
+void scn_str_add(Str *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (b->len + (size_t)n + 1 > b->cap) {
+		b->cap = (b->len + (size_t)n + 1) * 2;
+		b->s = realloc(b->s, b->cap);
+		if (!b->s)
+			abort();
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
 yaml_node_t *scn_node(Ld *l, int idx)
 {
 	return yaml_document_get_node(&l->doc, idx);

@@ -85,6 +85,11 @@ check windows-bad 2 "$B" run "$ws" --windows some
 expect_text windows-bad "$T/err" "--windows must be grouped or all"
 check verdict-clean 0 "$B" run "$S/scenarios/linear-map/split-live-bbml2.yaml" --bbm 2-noabort
 expect_text verdict-clean "$T/out" "verdict at level 2-noabort: nothing wrong"
+# The kernel kit: a PE whose function returned shows its x0; BUG() is named by its function.
+check kit-return 0 "$B" run "$S/tests/kit/call.yaml"
+expect_text kit-return "$T/out" "pc 0xffff80008000f000 (returned x0 0x81)"
+check kit-bug 0 "$B" run "$S/tests/kit/bug.yaml"
+expect_text kit-bug "$T/out" "brk #0x800 at do_bug+0x"
 
 # --quantum: a bad value is refused; a good one is reported (text and JSON).
 check bad-quantum 2 "$B" run "$ex" --quantum 0

@@ -9,7 +9,8 @@
  *    ("# expect: LINE:COL: message start"), and with every "# also: text"
  *    line somewhere in the message; "{dir}" in either stands for the
  *    file's directory;
- *  - a missing file, a directory and an empty file give clear messages.
+ *  - a missing file, a directory and an empty file give clear messages;
+ *  - scenario_symbolize names a PC by its function (tests/kit/bug.yaml).
  * Usage: test_scenario SOURCE_DIR [ERRORS_DIR...]
  */
 #define _GNU_SOURCE
@@ -250,6 +251,35 @@ static void test_missing_tools(void)
 	free(save);
 }
 
+/*
+ * scenario_symbolize: a PC inside a C function is named by the function
+ * (not by a label inside it), the kit's own code by its symbols, and a PC
+ * outside every piece of code by nothing (tests/kit/bug.yaml).
+ */
+static void test_symbolize(void)
+{
+	char err[4096], path[4096], b[128];
+
+	snprintf(path, sizeof(path), "%s/tests/kit/bug.yaml", src_dir);
+	Scenario *s = scenario_load(path, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "%s\n", err);
+		CHECK(s != NULL);
+		return;
+	}
+	CHECK(scenario_symbolize(s, 0xffff80008000f000ull, b, sizeof(b)));   /* kit.code: kit_return */
+	CHECK(!strcmp(b, "kit_return+0x0"));
+	CHECK(scenario_symbolize(s, 0xffff800080000000ull, b, sizeof(b)));   /* the first function of bug.c */
+	CHECK(!strcmp(b, "do_bug+0x0"));
+	/* bug_site, the brk inside do_bug: the function names it. */
+	CHECK(scenario_symbolize(s, 0xffff800080000008ull, b, sizeof(b)));
+	CHECK(!strncmp(b, "do_bug+0x", 9) && strcmp(b, "do_bug+0x0"));
+	CHECK(!scenario_symbolize(s, 0xffff800090000000ull, b, sizeof(b)));
+	CHECK(b[0] == 0);
+	CHECK(!scenario_symbolize(s, 0, b, sizeof(b)));
+	scenario_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1)
@@ -262,6 +292,7 @@ int main(int argc, char **argv)
 	for (int i = 2; i < argc; i++)
 		CHECK(test_errors(argv[i]) >= 1);
 	test_example();
+	test_symbolize();
 	if (e2e_failures)
 		fprintf(stderr, "%d check(s) failed\n", e2e_failures);
 	return e2e_failures != 0;

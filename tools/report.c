@@ -62,7 +62,10 @@ WinStats report_win_stats(const Analysis *a, int kind, uint64_t end)
 
 const char *report_pc(const Report *r, uint64_t pc, char *buf, size_t len)
 {
-	(void)r;
-	snprintf(buf, len, "0x%" PRIx64, pc);
+	char sym[128];
+	if (r->s && scenario_symbolize(r->s, pc, sym, sizeof(sym)))
+		snprintf(buf, len, "%s", sym);
+	else
+		snprintf(buf, len, "0x%" PRIx64, pc);
 	return buf;
 }

@@ -18,18 +18,18 @@ static void print_tick(FILE *o, uint64_t t)
 		fprintf(o, "%" PRIu64, t);
 }
 
-static void print_window(FILE *o, const Window *w)
+static void print_window(FILE *o, const Report *rep, const Window *w)
 {
-	char d0[160], d1[160];
+	char d0[160], d1[160], pc[128];
 	fprintf(o, "    PE%d %-17s %-14s VA 0x%" PRIx64 "+0x%" PRIx64 "  ticks %" PRIu64 "..", w->pe,
 		window_kind_name(w->kind), severity_name(w->severity), w->va, w->size, w->open_tick);
 	print_tick(o, w->close_tick);
 	fprintf(o, "  accesses %" PRIu64 " (stale uses %" PRIu64 ") faults %" PRIu64 "%s\n", w->accesses,
 		w->stale_uses, w->faults, w->latent ? "  (latent: no access inside)" : "");
 	fprintf(o, "      why: %s\n", w->why);
-	fprintf(o, "      opened by PE%d pc 0x%" PRIx64 " insn 0x%08x at tick %" PRIu64
+	fprintf(o, "      opened by PE%d at %s insn 0x%08x at tick %" PRIu64
 		   ": desc @0x%" PRIx64 " L%d %s -> %s\n",
-		w->cause.pe, w->cause.pc, w->cause.insn, w->cause.tick, w->cause.desc_pa, w->cause.level,
+		w->cause.pe, report_pc(rep, w->cause.pc, pc, sizeof(pc)), w->cause.insn, w->cause.tick, w->cause.desc_pa, w->cause.level,
 		desc_format(w->cause.old, w->cause.level, d0, sizeof(d0)),
 		desc_format(w->cause.val, w->cause.level, d1, sizeof(d1)));
 	fprintf(o, "      closed by: %s\n", w->closed_by[0] ? w->closed_by : "nothing (open at the end)");
@@ -168,6 +168,9 @@ void report_text_level(FILE *o, const Report *rep, const LevelRun *r, bool verbo
 			machine_pe_insns(r->m, i), machine_pe_pc(r->m, i));
 		if (machine_pe_error(r->m, i))
 			fprintf(o, " (%s)", machine_pe_error(r->m, i));
+		uint64_t ret;
+		if (scenario_pe_returned(rep->s, r->m, i, &ret))
+			fprintf(o, " (returned x0 0x%" PRIx64 ")", ret);
 		fputc('\n', o);
 	}
 	const FaultRecord *f;
@@ -185,22 +188,40 @@ void report_text_level(FILE *o, const Report *rep, const LevelRun *r, bool verbo
 			f[i].tick, f[i].pe, f[i].pc, f[i].what,
 			f[i].kind ? fault_kind_name(f[i].kind) : "", f[i].kind ? "" : "-", f[i].level, f[i].va,
 			f[i].esr, f[i].delivered ? "delivered" : "not delivered (no vector table): PE stopped");
+		char sym[160];
+		if (!strcmp(f[i].what, "brk") && scenario_symbolize(rep->s, f[i].pc, sym, sizeof(sym)))
+			fprintf(o, "      brk #0x%" PRIx64 " at %s\n", f[i].esr & 0xffff, sym);
 	}
 	const Window *w;
 	size_t nw = analysis_windows(r->a, &w);
 	if (rep->all_windows) {
 		fprintf(o, "  windows: %zu\n", nw);
 		for (size_t i = 0; i < nw; i++)
-			print_window(o, &w[i]);
+			print_window(o, rep, &w[i]);
 	} else {
 		print_window_groups(o, rep, r, w, nw);
 	}
 	const Violation *v;
 	size_t nv = analysis_violations(r->a, &v);
+	char vpc[128];
 	fprintf(o, "  violations: %zu\n", nv);
-	for (size_t i = 0; i < nv; i++)
-		fprintf(o, "    %s tick %" PRIu64 " PE%d pc 0x%" PRIx64 ": %s\n", v[i].rule, v[i].tick, v[i].pe,
-			v[i].pc, v[i].what);
+	for (size_t i = 0; i < nv; i++) {
+		/* Grouped (unless --windows all): the first of each rule and PC, with the count. */
+		size_t same = 0;
+		bool earlier = false;
+		for (size_t k = 0; k < nv && !rep->all_windows; k++)
+			if (!strcmp(v[k].rule, v[i].rule) && v[k].pc == v[i].pc && v[k].pe == v[i].pe) {
+				earlier |= k < i;
+				same++;
+			}
+		if (earlier)
+			continue;
+		fprintf(o, "    %s tick %" PRIu64 " PE%d at %s: %s", v[i].rule, v[i].tick, v[i].pe,
+			report_pc(rep, v[i].pc, vpc, sizeof(vpc)), v[i].what);
+		if (same > 1)
+			fprintf(o, " (and %zu more from there)", same - 1);
+		fputc('\n', o);
+	}
 	fprintf(o, "  expectations: %zu of %zu met\n", r->nexp - r->nfail, r->nexp);
 	for (size_t i = 0; i < r->nexp; i++)
 		fprintf(o, "    %-4s %s: %s\n", r->exp[i].ok ? "ok" : "FAIL", r->exp[i].where, r->exp[i].text);

@@ -95,6 +95,8 @@ void machine_config_default(MachineConfig *c);
 typedef struct PeInit {
 	uint64_t pc, sp;
 	uint64_t x[31];
+	uint64_t sp_el0;           /* SP_EL0 at EL1 (Linux keeps 'current' there); ignored at EL0, where sp is SP_EL0 */
+	uint64_t tpidr_el1;        /* TPIDR_EL1 (Linux: this PE's per-CPU offset) */
 	int el;                    /* 0 or 1 */
 	WalkRegs regs;             /* TTBR0/1, TCR, SCTLR (M), MAIR */
 	uint64_t vbar;             /* 0 = no vector table: faults stop the PE */

@@ -89,6 +89,21 @@ void scenario_knobs_text(const Scenario *s, char *buf, size_t len);
 size_t scenario_trees(const Scenario *s, const char **names, uint64_t *roots, uint64_t *va_bases,
 		      size_t max);
 
+/*
+ * The code symbol that holds @pc, as "function+0xoff" in @buf (len bytes):
+ * the function (STT_FUNC) whose extent holds it, else the nearest symbol at
+ * or below it in the same placed code (a label of inline asm). Symbols are
+ * those of the linked code, the kit's included. Returns false, with "" in
+ * @buf, when no code holds @pc.
+ */
+bool scenario_symbolize(const Scenario *s, uint64_t pc, char *buf, size_t len);
+
+/*
+ * With the kernel kit (kit:): did PE @pe end by returning from its first
+ * function (halted at kit_return)? Then *@x0 is its result (X0).
+ */
+bool scenario_pe_returned(const Scenario *s, Machine *m, unsigned pe, uint64_t *x0);
+
 /* machine.ttl: does a TTL hint naming another level spare leaf entries? (for the analysis) */
 bool scenario_ttl_strict(const Scenario *s);
 
