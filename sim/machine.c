@@ -1363,6 +1363,9 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 	m->cfg = *cfg;
 	/* A test aid (docs/design.md, "The mirror"): abort when the mirror and the model disagree. */
 	m->check_mirror = getenv("BBMSIM_CHECK_MIRROR") != NULL;
+	/* Also a test aid: the mirror in its simplest mode (only pages the TLB holds; tests/knob_sweep.sh). */
+	if (getenv("BBMSIM_MIRROR_SIMPLE"))
+		m->cfg.mirror_backed_only = true;
 	/* Tests of `bbmsim test` only (tests/cli_test.sh): a data access to this page fails as a bug would. */
 	const char *tv;
 	if ((tv = getenv("BBMSIM_TEST_ERROR_VA")))
