@@ -2057,8 +2057,15 @@ static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn)
 			return false;
 		pe->fc_va = page;
 		pe->fc_host = m->phys + (pa & ~(PAGE_SIZE - 1));
-		/* An uncached (nT) translation must not be reused. */
-		pe->fc_epoch = pe->ntemp ? ~0ull : pe->mirror_epoch;
+		/*
+		 * An uncached (nT) translation must not be reused, nor one whose
+		 * entry is already gone (its own fill's prefetch or a capacity
+		 * eviction removed it during the access): the next fetch must
+		 * miss and fill again, as fill-on-miss does.
+		 */
+		int r = mirror_find(pe, pc);
+		bool backed = r >= 0 && mirror_backed(&pe->mr[r], pc);
+		pe->fc_epoch = pe->ntemp || !backed ? ~0ull : pe->mirror_epoch;
 	}
 	if (m->check_mirror) {
 		int i = mirror_find(pe, pc);

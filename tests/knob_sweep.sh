@@ -64,8 +64,16 @@ done >"$T/configs"
 # configuration's win), its own one-line schedule mapping ({policy: random,
 # seed: 3}) keeps its keys and gets the quantum added; no scenario sets
 # machine.tlb (checked below).
+# scenarios/kernel (compiled C, 1.5 M instructions a run) only with `full`;
+# its sources (src/) are linked beside the variants.
 sn=0
 for f in $(find "$S/scenarios" "$S/tests/mmu-off-knobs" -name '*.yaml' | sort); do
+	case $f in
+	*/scenarios/kernel/*) [ "$FULL" = full ] || continue ;;
+	esac
+	for e in "$(dirname "$f")"/*; do
+		case $e in *.yaml) ;; *) [ -e "$T/$(basename "$e")" ] || ln -s "$e" "$T/$(basename "$e")" ;; esac
+	done
 	awk -v cfg="$T/configs" -v pre="$T/$(basename "$f" .yaml)" -v sn=$sn -v full="$FULL" '
 		BEGIN { while ((getline l < cfg) > 0) c[nc++] = l }
 		{ line[NR] = $0 }
