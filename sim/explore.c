@@ -214,7 +214,7 @@ void ex_event(void *ctx, const Event *ev)
 	}
 	if (ex->an)
 		analysis_event(ex->an, ev);
-	if (ex->detail)
+	if (ex->detail || ex->early)
 		ex_detail_event(ex, ev);
 }
 

@@ -32,10 +32,49 @@
 
 /* --- replay -------------------------------------------------------------------------- */
 
+/*
+ * Minimization replays stop as soon as the target window bites (faults
+ * and stale uses only grow, so the verdict at the end would be the same):
+ * a bite often leaves the other PEs spinning to the instruction limit.
+ */
+static void early_event(Ex *ex, const Event *ev)
+{
+	const ExploreTarget *t = ex->early;
+
+	if ((ev->type != EV_MEM && ev->type != EV_FAULT) || ev->pe != t->win.pe || ev->va < t->win.va ||
+	    ev->va - t->win.va >= t->win.size)
+		return;
+	const Window *w;
+	size_t nw = analysis_windows(ex->an, &w);
+	if (ex->early_win < 0) {
+		/* Find it by key: the same store, PE and range, the same occurrence. */
+		unsigned occ = 0;
+		char key[200];
+		for (size_t i = 0; i < nw && ex->early_win < 0; i++) {
+			if (w[i].pe != t->win.pe || w[i].kind != t->win.kind || w[i].va != t->win.va ||
+			    w[i].size != t->win.size || w[i].cause.pc != t->win.cause.pc ||
+			    w[i].cause.desc_pa != t->win.cause.desc_pa || w[i].cause.level != t->win.cause.level)
+				continue;
+			ex_window_key(&w[i], occ++, key, sizeof(key));
+			if (!strcmp(key, t->key))
+				ex->early_win = (long)i;
+		}
+		if (ex->early_win < 0)
+			return;
+	}
+	if (w[ex->early_win].faults || w[ex->early_win].stale_uses)
+		ex->early_stop = 1;
+}
+
 void ex_detail_event(Ex *ex, const Event *ev)
 {
 	ExDetail *d = ex->detail;
 
+	if (ex->early) {
+		early_event(ex, ev);
+		if (!d)
+			return;
+	}
 	if (ev->pe >= 0 && ev->pe < MACHINE_MAX_PES && ev->type == EV_INSN)
 		d->last_pc[ev->pe] = ev->pc;
 	if (d->bit || d->win < 0 || (ev->type != EV_MEM && ev->type != EV_FAULT))
@@ -121,7 +160,21 @@ bool ex_replay_bites(Ex *ex, const ExploreTarget *t, const Schedule *sched, bool
 	}
 	ex_exec_begin(ex);
 	ex->detail = d;
-	RunEnd end = schedule_replay(ex->m, sched);
+	RunEnd end;
+	if (!fresh && !d && t->kind != TARGET_EXPECTATION && t->has_window) {
+		/* Minimizing: the same replay, but it may stop once the window bit. */
+		ex->early = t;
+		ex->early_win = -1;
+		ex->early_stop = 0;
+		machine_set_stop_flag(ex->m, &ex->early_stop);
+		for (size_t i = 0; i < sched->n && !ex->early_stop; i++)
+			schedule_apply(ex->m, &sched->a[i]);
+		end = ex->early_stop ? RUN_INTERRUPTED : machine_run(ex->m);
+		machine_set_stop_flag(ex->m, NULL);
+		ex->early = NULL;
+	} else {
+		end = schedule_replay(ex->m, sched);
+	}
 	analysis_finish(ex->an, machine_tick(ex->m));
 	bool bit = ex_target_bites(ex, t, end, win);
 	if (d)
@@ -365,7 +418,8 @@ static void minimize(Ex *ex, ExploreTarget *t)
 		schedule_copy(&t->witness, &mn.best);
 		schedule_stats(&t->witness, &t->wstats);
 	}
-	t->min_replays = mn.used;
+	schedule_stats(&t->witness, &t->wstats);
+	t->min_replays += mn.used;
 	schedule_fini(&mn.best);
 }
 
@@ -377,6 +431,21 @@ void ex_minimize_all(Ex *ex)
 		ExploreTarget *t = &r->t[i];
 		if (!t->bitten)
 			continue;
+		/*
+		 * One schedule often bites several targets (the window, and the
+		 * expectations its abort fails): start from the witness already
+		 * minimized for an earlier target the same schedule bit, if it bites
+		 * this one too.
+		 */
+		for (size_t k = 0; k < i && t->witness.n; k++) {
+			const ExploreTarget *u = &r->t[k];
+			if (u->bitten && u->found_at == t->found_at && u->found_shard == t->found_shard &&
+			    u->witness.n < t->witness.n && ex_replay_bites(ex, t, &u->witness, false, NULL, NULL)) {
+				schedule_copy(&t->witness, &u->witness);
+				t->min_replays++;
+				break;
+			}
+		}
 		/* The first pass must see the found schedule bite; if it does not, keep it as found. */
 		if (t->witness.n && ex_replay_bites(ex, t, &t->witness, false, NULL, NULL))
 			minimize(ex, t);

@@ -97,6 +97,10 @@ typedef struct Ex {
 	WinKeys wk;
 	/* A replay that looks for the access that bit (explore_min.c). */
 	ExDetail *detail;
+	/* A replay that stops as soon as this window target bites (minimization). */
+	const ExploreTarget *early;
+	long early_win;
+	volatile sig_atomic_t early_stop;
 } Ex;
 
 /* explore.c */

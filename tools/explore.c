@@ -520,6 +520,7 @@ int merge_main(int argc, char **argv)
 		fputs(usage_merge, stderr);
 		return 2;
 	}
+	rep.merged = true;
 	if (out && !write_witnesses(&rep, out, "merge")) {
 		explore_report_fini(&rep);
 		return 2;

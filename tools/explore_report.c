@@ -42,8 +42,10 @@ static void text_witness(FILE *o, const ExploreReport *rep, const ExploreResult 
 {
 	const ExploreBite *b = &t->bite;
 
-	fprintf(o, "    BITTEN in %s%" PRIu64 ": %s", t->found_at ? "schedule " : "the default run", t->found_at ? t->found_at : 0,
-		b->what);
+	if (t->found_at)
+		fprintf(o, "    BITTEN in schedule %" PRIu64 ": %s", t->found_at, b->what);
+	else
+		fprintf(o, "    BITTEN in the default run: %s", b->what);
 	if (b->has_access)
 		fprintf(o, ": PE%d %s of VA 0x%" PRIx64 " at pc 0x%" PRIx64 ", tick %" PRIu64, b->pe,
 			access_type_name(b->access), b->va, b->pc, b->tick);
@@ -70,7 +72,7 @@ static void text_witness(FILE *o, const ExploreReport *rep, const ExploreResult 
 static void text_cover(FILE *o, const ExploreResult *r, const ExploreTarget *t)
 {
 	if (t->kind == TARGET_EXPECTATION) {
-		fprintf(o, "    held in all %" PRIu64 " schedules judged", t->seen);
+		fprintf(o, ": held in all %" PRIu64 " schedules judged", t->seen);
 		if (r->truncated)
 			fprintf(o, " (%" PRIu64 " stopped at the instruction limit were not)", r->truncated);
 		fputc('\n', o);
@@ -129,8 +131,8 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	fprintf(o, ", seed %" PRIu64, r->seed);
 	if (r->budget)
 		fprintf(o, ", budget %" PRIu64, r->budget);
-	if (rep->parts > 1)
-		fprintf(o, ", %u parts merged", rep->parts);
+	if (rep->merged)
+		fprintf(o, ", %u %s merged", rep->parts, plural(rep->parts, "part", "parts"));
 	else if (r->nshards > 1)
 		fprintf(o, ", shard %u/%u", r->shard + 1, r->nshards);
 	fprintf(o, " ==\n");
@@ -155,8 +157,13 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 			continue;
 		const char *kind = t->kind == TARGET_OTHER ? (t->has_window ? "new window" : "other") :
 				   target_kind_name(t->kind);
-		fprintf(o, "  %s %s%s\n", kind, t->label,
+		fprintf(o, "  %s %s%s", kind, t->label,
 			t->kind == TARGET_WINDOW && t->win.latent ? "; latent in the default run" : "");
+		if (t->kind == TARGET_EXPECTATION && !t->bitten) {
+			text_cover(o, r, t);
+			continue;
+		}
+		fputc('\n', o);
 		if (t->bitten)
 			text_witness(o, rep, r, t);
 		else
@@ -180,7 +187,7 @@ void explore_report_text(FILE *o, const ExploreReport *r)
 {
 	for (size_t i = 0; i < r->nlv; i++)
 		text_level(o, r, &r->lv[i]);
-	if (r->parts > 1 && r->nlv) {
+	if (r->merged && r->nlv) {
 		unsigned n = r->lv[0].nshards, missing = 0;
 		for (unsigned i = 0; i < n && i < 64; i++)
 			missing += !(r->shards_seen >> i & 1);

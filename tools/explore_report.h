@@ -24,6 +24,7 @@ typedef struct ExploreReport {
 	/* Merged reports: the parts and which shards they were (bit i: shard i + 1). */
 	unsigned parts;
 	uint64_t shards_seen;
+	bool merged;             /* made by `bbmsim merge`: say which shards are missing */
 } ExploreReport;
 
 void explore_report_fini(ExploreReport *r);
