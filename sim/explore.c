@@ -762,6 +762,7 @@ static void search_random(Ex *ex, double t0)
 		}
 		RunEnd end = ex_exec_end(ex);
 		r->schedules++;
+		r->insns += machine_tick(ex->m);
 		r->truncated += end == RUN_LIMIT;
 		evaluate(ex, end, j);
 		analysis_free(ex->an);
@@ -812,6 +813,7 @@ static void search_exhaustive(Ex *ex, double t0)
 		} else if (a >= 0 && por_dfs_mine(&dfs, depth)) {
 			execs++;
 			r->schedules++;
+			r->insns += machine_tick(ex->m);
 			r->truncated += end == RUN_LIMIT;
 			evaluate(ex, end, execs);
 		}
@@ -908,6 +910,7 @@ void explore_result_merge(ExploreResult *into, const ExploreResult *from)
 	into->choice_points += from->choice_points;
 	into->fills += from->fills;
 	into->evictions += from->evictions;
+	into->insns += from->insns;
 	into->seconds = into->seconds > from->seconds ? into->seconds : from->seconds;
 	into->min_seconds = into->min_seconds > from->min_seconds ? into->min_seconds : from->min_seconds;
 	into->interrupted |= from->interrupted;

@@ -293,12 +293,24 @@ static bool run_jobs(const Scenario *s, const BbmLevel *levels, size_t nl, const
 			_exit(fflush(tmp[k]) || ferror(tmp[k]) ? 2 : 0);
 		}
 	}
+	/* A stop signal for the parent (SIGTERM to its pid alone) goes to the parts too. */
+	bool forwarded = false;
 	for (unsigned k = 0; k < n; k++) {
 		int st;
 		if (pid[k] <= 0)
 			continue;
-		while (waitpid(pid[k], &st, 0) < 0 && errno == EINTR)
-			;
+		for (;;) {
+			pid_t w = waitpid(pid[k], &st, WNOHANG);
+			if (w == pid[k] || (w < 0 && errno != EINTR))
+				break;
+			if (stop_signal && !forwarded) {
+				for (unsigned q = 0; q < n; q++)
+					if (pid[q] > 0)
+						kill(pid[q], SIGTERM);
+				forwarded = true;
+			}
+			usleep(20000);
+		}
 		if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
 			fprintf(stderr, "bbmsim explore: part %u of %u failed (status %d)\n", k + 1, n, st);
 			ok = false;
@@ -333,7 +345,7 @@ static bool run_jobs(const Scenario *s, const BbmLevel *levels, size_t nl, const
 	}
 	rep->parts = 1;
 	rep->shards_seen = o->eo.nshards <= 64 ? 1ull << o->eo.shard : 0;
-	if (stop_signal && rep->complete) {
+	if (stop_signal) {
 		rep->complete = false;
 		rep->interrupted_by = stop_signal == SIGINT ? "SIGINT" : "SIGTERM";
 	}

@@ -333,6 +333,7 @@ static void json_level(FILE *o, const ExploreResult *r)
 	jnum(&c, "choice_points", r->choice_points);
 	jnum(&c, "fills", r->fills);
 	jnum(&c, "evictions", r->evictions);
+	jnum(&c, "instructions", r->insns);
 	jnum(&c, "tlb_pairs", r->tlb_pairs);
 	jnum(&c, "tlb_candidates", r->tlb_candidates);
 	jnum(&c, "pct_steps", r->pct_steps);
@@ -487,6 +488,7 @@ static bool read_level(const Json *j, ExploreResult *r, char *err, size_t errlen
 	r->choice_points = json_u64(c, "choice_points", 0);
 	r->fills = json_u64(c, "fills", 0);
 	r->evictions = json_u64(c, "evictions", 0);
+	r->insns = json_u64(c, "instructions", 0);
 	r->tlb_pairs = (unsigned)json_u64(c, "tlb_pairs", 0);
 	r->tlb_candidates = (unsigned)json_u64(c, "tlb_candidates", 0);
 	r->pct_steps = json_u64(c, "pct_steps", 0);
@@ -529,7 +531,8 @@ bool explore_report_read(const char *text, ExploreReport *r, char *err, size_t e
 		r->scenario = strdup(json_str(j, "scenario", "?"));
 		r->file = strdup(json_str(j, "file", "?"));
 		r->complete = json_bool(j, "complete", true);
-		r->interrupted_by = r->complete ? NULL : "a signal";
+		const char *by = json_str(j, "interrupted_by", "");
+		r->interrupted_by = r->complete ? NULL : !strcmp(by, "SIGINT") ? "SIGINT" : !strcmp(by, "SIGTERM") ? "SIGTERM" : "a signal";
 		r->parts = (unsigned)json_u64(j, "parts", 1);
 		r->lv = calloc(lv->n + 1, sizeof(*r->lv));
 		ok = true;

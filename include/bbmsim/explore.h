@@ -106,6 +106,7 @@ typedef struct ExploreResult {
 	uint64_t pruned;          /* exhaustive: ended early by the sleep sets (a repeat) */
 	bool complete;            /* exhaustive: every schedule up to the reductions was run */
 	uint64_t choice_points, fills, evictions;
+	uint64_t insns;           /* instructions the explored schedules ran */
 	unsigned tlb_pairs;       /* (PE, VA) pairs with fill and evict actions */
 	unsigned tlb_candidates;  /* pairs the windows named (more than fit are left out) */
 	uint64_t pct_steps;       /* PCT: k, the steps its change points are drawn from */
