@@ -182,7 +182,7 @@ static bool write_witnesses(ExploreReport *rep, const char *dir, const char *who
 					access_type_name(t->bite.access), t->bite.va, t->bite.pc, t->bite.tick);
 			if (t->bite.text[0])
 				fprintf(f, ": %s", t->bite.text);
-			fprintf(f, "\n# %" PRIu64 " steps, %u context switches, %u fills, %u evictions; schedule %" PRIu64
+			fprintf(f, "\n# steps %" PRIu64 ", context switches %u, fills %u, evictions %u; schedule %" PRIu64
 				   " of %s, seed %" PRIu64 "\n",
 				t->wstats.steps, t->wstats.switches, t->wstats.fills, t->wstats.evictions, t->found_at,
 				explore_strategy_name(r->strategy), r->seed);

@@ -19,6 +19,8 @@ pkgs="$pkgs binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu python3"
 [ "$what" = test ] && pkgs="$pkgs clang libclang-rt-14-dev"
 # The schema test (tests/check_schema.py) validates the scenarios with these.
 [ "$what" = test ] && pkgs="$pkgs python3-yaml python3-jsonschema"
+# The explore test runs shards under GNU parallel (tests/explore_test.py).
+[ "$what" = test ] && pkgs="$pkgs parallel"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
