@@ -84,19 +84,44 @@ static void text_cover(FILE *o, const ExploreResult *r, const ExploreTarget *t)
 		t->filled);
 }
 
-/* Unbitten windows in groups when there are many: same kind, severity and opening store. */
-static void text_unbitten_groups(FILE *o, const ExploreResult *r)
+/* "PE0,PE2-3" */
+static void pes_text(uint64_t pes, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < 64 && n + 12 < len; i++) {
+		if (!(pes >> i & 1))
+			continue;
+		unsigned j = i;
+		while (j + 1 < 64 && (pes >> (j + 1) & 1))
+			j++;
+		n += (size_t)snprintf(buf + n, len - n, "%sPE%u", n ? "," : "", i);
+		if (j > i)
+			n += (size_t)snprintf(buf + n, len - n, "-%u", j);
+		i = j;
+	}
+}
+
+/* Is @t one of the windows listed in groups (many not bitten, or many bitten by the default run)? */
+static bool in_group(const ExploreTarget *t, bool unbitten, bool by_default)
+{
+	return t->kind == TARGET_WINDOW && ((unbitten && !t->bitten) || (by_default && t->bitten && !t->found_at));
+}
+
+/* Windows in groups when there are many: same kind, severity and opening store (and bite). */
+static void text_groups(FILE *o, const ExploreResult *r, bool bitten)
 {
 	bool *done = calloc(r->nt + 1, 1);
 	for (size_t i = 0; i < r->nt; i++) {
 		const ExploreTarget *a = &r->t[i];
-		if (done[i] || a->bitten || a->kind != TARGET_WINDOW)
+		if (done[i] || a->bitten != bitten || a->kind != TARGET_WINDOW || (bitten && a->found_at))
 			continue;
 		uint64_t n = 0, seen = 0, acc = 0, fil = 0, pes = 0, lo = a->win.va, hi = a->win.va + a->win.size;
 		for (size_t j = i; j < r->nt; j++) {
 			const ExploreTarget *b = &r->t[j];
-			if (done[j] || b->bitten || b->kind != TARGET_WINDOW || b->win.kind != a->win.kind ||
-			    b->win.severity != a->win.severity || b->win.cause.pc != a->win.cause.pc)
+			if (done[j] || b->bitten != bitten || b->kind != TARGET_WINDOW || b->win.kind != a->win.kind ||
+			    b->win.severity != a->win.severity || b->win.cause.pc != a->win.cause.pc ||
+			    (bitten && (b->found_at || strcmp(b->bite.what, a->bite.what))))
 				continue;
 			done[j] = true;
 			n++;
@@ -107,11 +132,16 @@ static void text_unbitten_groups(FILE *o, const ExploreResult *r)
 			lo = b->win.va < lo ? b->win.va : lo;
 			hi = b->win.va + b->win.size > hi ? b->win.va + b->win.size : hi;
 		}
-		fprintf(o, "  %" PRIu64 " x window %s %s, PEs 0x%" PRIx64 ", VA 0x%" PRIx64 "..0x%" PRIx64
-			   ", opened at pc 0x%" PRIx64 ": no witness in %" PRIu64 " schedules (opened %" PRIu64
-			   ", accessed inside %" PRIu64 ", filled inside %" PRIu64 ", summed over them)\n",
-			n, window_kind_name(a->win.kind), severity_name(a->win.severity), pes, lo, hi, a->win.cause.pc,
-			r->schedules, seen, acc, fil);
+		char pt[160];
+		pes_text(pes, pt, sizeof(pt));
+		fprintf(o, "  %" PRIu64 " x window %s %s on %s, VA 0x%" PRIx64 "..0x%" PRIx64 ", opened at pc 0x%" PRIx64 ": ",
+			n, window_kind_name(a->win.kind), severity_name(a->win.severity), pt, lo, hi, a->win.cause.pc);
+		if (bitten)
+			fprintf(o, "BITTEN in the default run (%s; the run report counts them)\n", a->bite.what);
+		else
+			fprintf(o, "no witness in %" PRIu64 " schedules (opened %" PRIu64 ", accessed inside %" PRIu64
+				   ", filled inside %" PRIu64 ", summed over them)\n",
+				r->schedules, seen, acc, fil);
 	}
 	free(done);
 }
@@ -150,10 +180,13 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	fprintf(o, "  targets: %zu %s (bitten %zu), %zu %s (bitten %zu); other bites: %zu\n", nw,
 		plural(nw, "window", "windows"), bw, ne, plural(ne, "expectation", "expectations"), be, bo);
 
-	bool group = nw - bw > 16;
+	size_t bdef = 0;
+	for (size_t i = 0; i < r->nt; i++)
+		bdef += r->t[i].kind == TARGET_WINDOW && r->t[i].bitten && !r->t[i].found_at;
+	bool group = nw - bw > 16, group_def = bdef > 8;
 	for (size_t i = 0; i < r->nt; i++) {
 		const ExploreTarget *t = &r->t[i];
-		if (t->kind == TARGET_WINDOW && group && !t->bitten)
+		if (in_group(t, group, group_def))
 			continue;
 		const char *kind = t->kind == TARGET_OTHER ? (t->has_window ? "new window" : "other") :
 				   target_kind_name(t->kind);
@@ -169,8 +202,10 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 		else
 			text_cover(o, r, t);
 	}
+	if (group_def)
+		text_groups(o, r, true);
 	if (group)
-		text_unbitten_groups(o, r);
+		text_groups(o, r, false);
 	size_t bitten = bw + be + bo;
 	fprintf(o, "  verdict at level %s: ", bbm_level_name(r->level));
 	if (bitten)
