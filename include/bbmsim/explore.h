@@ -91,7 +91,7 @@ typedef struct ExploreTarget {
 	ScheduleStats found, wstats;   /* the schedule as found, and the witness */
 	uint64_t min_replays;     /* replays minimization used */
 	bool verified;            /* the witness bites when replayed on a freshly built machine */
-	char file[256];           /* where the caller wrote the witness ("" for none) */
+	char file[320];           /* where the caller wrote the witness ("" for none) */
 } ExploreTarget;
 
 typedef struct ExploreResult {
