@@ -21,6 +21,9 @@ echo
 echo "== workload 5: bbmsim litmus on a 2-thread break-before-make TLBI test (all schedules, 4 TLB policies)"
 "$b/bench/bench_litmus" "$src/tests/litmus/shoot-bbm.litmus" 20
 echo
+echo "== workload 6: bbmsim explore on the flagship at level 2 (schedules per second, no minimization)"
+"$b/bench/bench_explore" "$src/scenarios/linear-map/split-live-bbml2.yaml" 2 200 5
+echo
 echo "== workload 3 / 4b: live split of the linear map to 4 KiB pages (GiB, readers, quantum)"
 "$b/bench/bench_split" 1 0 1 1 | sed -n '1,2p;4p'
 "$b/bench/bench_split" 4 0 1 1 | sed -n '2p;4p'

@@ -8,6 +8,11 @@
  * RPVTFW): with FEAT_BBML2 a change of size alone need not break, but a
  * conflict abort may still be raised (IHYQMB); "2-noabort" is a BBML2 CPU
  * that never raises one (Linux's BBML2_NOABORT allow-list, FEAT_BBML3).
+ * Entries that differ only in what may change without break-before-make
+ * (RWHZWS lists what needs it: not permissions, AF, DBM or nG 0 -> 1) are
+ * not a conflict: the PE may hold both and use either, at every level. That
+ * is what the analysis calls a stale window, and Linux changes kernel
+ * permissions in place (set_memory_ro) on CPUs of every level.
  */
 #include <stdio.h>
 #include <string.h>
@@ -68,6 +73,22 @@ bool bbm_differ_only_in_size(const TlbEntry *a, const TlbEntry *b)
 	       (a->desc & BBM_SAME_MASK) == (b->desc & BBM_SAME_MASK);
 }
 
+/* Bits a change of which needs no break-before-make (RWHZWS names the others). */
+#define BBM_FREE_MASK (DESC_AP1 | DESC_AP2 | DESC_PXN | DESC_UXN | DESC_AF | DESC_DBM)
+
+/* Same size and output address, and the rest differs only in bits that need no break (@old older). */
+static bool differ_without_bbm(const TlbEntry *old, const TlbEntry *e, uint64_t va)
+{
+	uint64_t d = (old->desc ^ e->desc) & (BBM_SAME_MASK | DESC_CONT);
+
+	if (old->size_log2 != e->size_log2 || entry_oa_for(old, va) != entry_oa_for(e, va))
+		return false;
+	/* nG 0 -> 1 needs only a TLBI; 1 -> 0 needs the break (RWHZWS). */
+	if ((d & DESC_NG) && !(old->desc & DESC_NG))
+		d &= ~DESC_NG;
+	return (d & ~BBM_FREE_MASK) == 0;
+}
+
 static bool same_translation(const TlbEntry *a, const TlbEntry *b, uint64_t va)
 {
 	return a->size_log2 == b->size_log2 && entry_oa_for(a, va) == entry_oa_for(b, va) &&
@@ -78,7 +99,7 @@ FaultKind bbm_resolve_lookup(BbmLevel level, const BbmKnobs *k, uint64_t va,
 			     TlbEntry *const *hits, size_t n, const TlbEntry **use)
 {
 	const TlbEntry *oldest = hits[0], *newest = hits[0];
-	bool distinct = false, size_only = true;
+	bool distinct = false, size_only = true, no_bbm = true;
 
 	for (size_t i = 1; i < n; i++) {
 		if (hits[i]->serial < oldest->serial)
@@ -92,8 +113,10 @@ FaultKind bbm_resolve_lookup(BbmLevel level, const BbmKnobs *k, uint64_t va,
 		distinct = true;
 		if (!bbm_differ_only_in_size(hits[i], oldest))
 			size_only = false;
+		if (!differ_without_bbm(oldest, hits[i], va))
+			no_bbm = false;
 	}
-	if (!distinct) {
+	if (!distinct || no_bbm) {
 		*use = newest;
 		return FAULT_NONE;
 	}

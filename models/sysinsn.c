@@ -66,6 +66,27 @@ bool sysinsn_decode(uint32_t insn, SysInsn *s)
 	return false;
 }
 
+bool sysinsn_is_shared(uint32_t insn)
+{
+	SysInsn s;
+
+	/* Loads and stores: op0 = x1x0 (C4.1). */
+	if ((insn & 0x0a000000u) == 0x08000000u)
+		return true;
+	/* SYS instructions the model leaves to Unicorn: DC ZVA, GVA, GZVA store. */
+	if (!sysinsn_decode(insn, &s))
+		return (insn & 0xffd80000u) == 0xd5080000u;
+	switch (s.kind) {
+	case SYS_DSB: case SYS_TLBI: case SYS_AT: case SYS_DC_IC: case SYS_SEV: case SYS_WFE: case SYS_WFI:
+		return true;
+	case SYS_MSR:
+		return s.sysreg == SYSREG_TTBR0_EL1 || s.sysreg == SYSREG_TTBR1_EL1 || s.sysreg == SYSREG_TCR_EL1 ||
+		       s.sysreg == SYSREG_SCTLR_EL1 || s.sysreg == SYSREG_MAIR_EL1;
+	default:
+		return false;
+	}
+}
+
 bool sysinsn_is_load_exclusive(uint32_t insn)
 {
 	/*

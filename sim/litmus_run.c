@@ -15,13 +15,14 @@
  * (loads, stores, TLBI, DSB, AT, MSR to translation registers, SEV/WFE), so
  * choices happen only before shared instructions; sleep sets, with each
  * step's footprint (physical words read and written; TLBI, DSB and table
- * stores are global), prune schedules that only swap independent steps.
+ * stores are global), prune schedules that only swap independent steps
+ * (models/por.c, shared with `bbmsim explore`).
  * Each schedule runs on a reset machine (machine_reset) with its memory
  * image restored, under each TLB policy. Under the policy fill+evict,
  * "PE i caches the translation of x now" and "PE i drops its stale entry
  * for x" are actions of the search too (ARM-TLBALLOC), for each variable
  * whose descriptor the test writes; their footprints name PE i's TLB entry
- * for x's page (TLB_WORD), so they commute with every step that does not
+ * for x's page (FOOTPRINT_TLB_WORD), so they commute with every step that does not
  * touch that page on PE i.
  */
 #define _GNU_SOURCE
@@ -37,6 +38,7 @@
 #include "bbmsim/asm.h"
 #include "bbmsim/litmus.h"
 #include "bbmsim/machine.h"
+#include "bbmsim/por.h"
 #include "bbmsim/ptbuild.h"
 #include "bbmsim/sysinsn.h"
 
@@ -65,7 +67,6 @@
 
 #define MAX_STEPS     512              /* shared steps per execution */
 #define LOCAL_BOUND   4096             /* register-only instructions in a row */
-#define FP_MAX        8
 #define LOOP_BOUND    3                /* a shared instruction runs at most this often (herd -unroll) */
 
 /* --- the policies that matter --------------------------------------------------- */
@@ -95,12 +96,6 @@ static const Policy policies[] = {
 
 /* --- one test on the machine ------------------------------------------------------ */
 
-typedef struct Footprint {
-	uint64_t rd[FP_MAX], wr[FP_MAX];
-	uint8_t nrd, nwr;
-	bool global;
-} Footprint;
-
 /*
  * The actions of a node: 0..nthreads-1 step that thread; then, under a
  * policy with TLB choices, for each thread and each variable whose
@@ -115,15 +110,9 @@ typedef struct Footprint {
  * last-level descriptors only (checked in tlb_actions_setup), so a table
  * descriptor is the same whoever caches it and whenever.
  */
-#define TLB_WORD(i, va) (0xff00000000000000ull + ((uint64_t)(i) << 44) + (((va) >> 12) << 3))
+#define TLB_WORD(i, va) FOOTPRINT_TLB_WORD((i), (va), 12)
 
-typedef uint32_t ActSet;
-
-typedef struct Frame {
-	ActSet enabled, done, sleep;
-	uint8_t chosen;
-	Footprint fp[MAX_ACTIONS];
-} Frame;
+typedef PorSet ActSet;
 
 typedef struct Outcome {
 	uint64_t *v;
@@ -535,39 +524,10 @@ static bool insn_is_shared(const Run *r, uint64_t pc)
 		return true;
 	uint32_t insn;
 	memcpy(&insn, r->code + (pc - r->code_va), 4);
-	/* Loads and stores: op0 = x1x0 (C4.1). */
-	if ((insn & 0x0a000000u) == 0x08000000u)
-		return true;
-	SysInsn s;
-	if (!sysinsn_decode(insn, &s))
-		return false;
-	switch (s.kind) {
-	case SYS_DSB: case SYS_TLBI: case SYS_AT: case SYS_SEV: case SYS_WFE: case SYS_WFI:
-		return true;
-	case SYS_MSR:
-		return s.sysreg == SYSREG_TTBR0_EL1 || s.sysreg == SYSREG_TTBR1_EL1 ||
-		       s.sysreg == SYSREG_TCR_EL1 || s.sysreg == SYSREG_SCTLR_EL1;
-	default:
-		return false;
-	}
+	return sysinsn_is_shared(insn);
 }
 
 /* --- events: footprints and the analysis ------------------------------------------------- */
-
-static void fp_add(Footprint *f, bool wr, uint64_t pa)
-{
-	uint64_t *a = wr ? f->wr : f->rd;
-	uint8_t *n = wr ? &f->nwr : &f->nrd;
-	pa &= ~7ull;
-	for (unsigned i = 0; i < *n; i++)
-		if (a[i] == pa)
-			return;
-	if (*n == FP_MAX) {
-		f->global = true;
-		return;
-	}
-	a[(*n)++] = pa;
-}
 
 static void on_event(void *ctx, const Event *ev)
 {
@@ -575,28 +535,9 @@ static void on_event(void *ctx, const Event *ev)
 	Footprint *f = r->cur_fp;
 
 	if (f) {
+		FootprintRules rules = { .tlb_shift = 12, .spec_fill = r->spec };
+		footprint_event(f, ev, &rules);
 		switch (ev->type) {
-		case EV_MEM:
-			for (uint64_t pa = ev->pa & ~7ull; pa < ev->pa + (uint64_t)ev->size; pa += 8)
-				fp_add(f, ev->access == ACCESS_WRITE, pa);
-			fp_add(f, false, TLB_WORD(ev->pe, ev->va));
-			break;
-		case EV_TLB_FILL: case EV_TLB_EVICT:
-			if (ev->entry && ev->entry->leaf)
-				fp_add(f, true, TLB_WORD(ev->pe, ev->entry->va));
-			break;
-		case EV_WALK_DESC:
-			fp_add(f, false, ev->pa);
-			break;
-		case EV_DESC_WRITE:
-			/*
-			 * Without speculative fills a table store is a store to its word
-			 * (walks record their reads); with them it fills every PE's TLB.
-			 */
-			fp_add(f, true, ev->pa);
-			if (r->spec)
-				f->global = true;
-			break;
 		case EV_TLBI_COMPLETE:
 			/*
 			 * The target's TLB changes, nothing else: dependent with that
@@ -613,12 +554,8 @@ static void on_event(void *ctx, const Event *ev)
 					       .global = true };
 				bool all = ev->tlbi.kind == TLBI_VMALL || ev->tlbi.kind == TLBI_ASID;
 				if (all || tlbi_covers(&ev->tlbi, &e, false))
-					fp_add(f, true, TLB_WORD(ev->pe, r->var_va[k]));
+					footprint_add(f, true, TLB_WORD(ev->pe, r->var_va[k]));
 			}
-			break;
-		case EV_SYSREG: case EV_WAKE:
-			/* Another PE's registers or state change. */
-			f->global = true;
 			break;
 		default:
 			break;
@@ -626,25 +563,6 @@ static void on_event(void *ctx, const Event *ev)
 	}
 	if (r->an)
 		analysis_event(r->an, ev);
-}
-
-static bool fp_independent(const Footprint *a, const Footprint *b)
-{
-	if (a->global || b->global)
-		return false;
-	for (unsigned i = 0; i < a->nwr; i++) {
-		for (unsigned j = 0; j < b->nwr; j++)
-			if (a->wr[i] == b->wr[j])
-				return false;
-		for (unsigned j = 0; j < b->nrd; j++)
-			if (a->wr[i] == b->rd[j])
-				return false;
-	}
-	for (unsigned i = 0; i < b->nwr; i++)
-		for (unsigned j = 0; j < a->nrd; j++)
-			if (b->wr[i] == a->rd[j])
-				return false;
-	return true;
 }
 
 static uint64_t an_read(void *ctx, uint64_t pa)
@@ -825,7 +743,7 @@ static void observe(Run *r, uint64_t *v)
 	}
 }
 
-static void record_outcome(Run *r, const uint64_t *v, const Policy *pol, const Frame *st, size_t depth)
+static void record_outcome(Run *r, const uint64_t *v, const Policy *pol, const PorDfs *dfs, size_t depth)
 {
 	size_t bytes = r->t->nobs * sizeof(uint64_t);
 	if (r->t->filter && !litmus_cond_eval(r->t->filter, v))
@@ -840,7 +758,7 @@ static void record_outcome(Run *r, const uint64_t *v, const Policy *pol, const F
 	snprintf(o->policy, sizeof(o->policy), "%s", pol->name);
 	size_t k = 0;
 	for (size_t d = 0; d < depth && k + 2 < sizeof(o->sched); d++)
-		o->sched[k++] = (char)('0' + st[d].chosen);
+		o->sched[k++] = (char)('0' + dfs->st[d].chosen);
 	o->sched[k] = 0;
 }
 
@@ -938,9 +856,9 @@ static StepEnd take_action(Run *r, unsigned a, Footprint *fp)
 		bool ev;
 		tlb_action(r, a, &th, &va, &ev);
 		r->tlb_uses[a]++;
-		fp_add(fp, true, TLB_WORD(th, va));
+		footprint_add(fp, true, TLB_WORD(th, va));
 		if (!ev)
-			fp_add(fp, false, r->pte_pa[r->tvar[(a - (unsigned)r->t->nthreads) % r->ntvar]]);
+			footprint_add(fp, false, r->pte_pa[r->tvar[(a - (unsigned)r->t->nthreads) % r->ntvar]]);
 		if (ev)
 			machine_pe_evict(r->m, th, va, false);
 		else
@@ -980,8 +898,7 @@ static void tlb_actions_setup(Run *r, const Policy *pol)
 static bool explore(Run *r, const Policy *pol, uint64_t budget)
 {
 	const LitmusTest *t = r->t;
-	Frame *st = calloc(MAX_STEPS, sizeof(*st));
-	size_t nframes = 0;       /* frames of the current prefix */
+	PorDfs dfs;
 	uint64_t *v = calloc(t->nobs + 1, sizeof(*v));
 	uint64_t execs = 0;
 	bool ok = true;
@@ -989,10 +906,10 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 	tlb_actions_setup(r, pol);
 	if (pol->tlb_choices && r->nact == (unsigned)t->nthreads) {
 		/* No descriptor written (or too many actions): the other policies cover it. */
-		free(st);
 		free(v);
 		return true;
 	}
+	por_dfs_init(&dfs, r->nact, MAX_STEPS);
 	for (;;) {
 		if (execs >= budget) {
 			r->bound_hit = true;
@@ -1017,36 +934,16 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 				end = STEP_DISCARD;
 				break;
 			}
-			Frame *f = &st[d];
-			if (d >= nframes) {
-				/* A new node: its sleep set was set up by the parent (below). */
-				f->enabled = enabled;
-				f->done = 0;
-				ActSet avail = enabled & ~f->sleep;
-				if (!avail) {
-					redundant = true;
-					break;
-				}
-				f->chosen = (uint8_t)__builtin_ctz(avail);
-				nframes = d + 1;
+			int a = por_dfs_choose(&dfs, d, enabled);
+			if (a == POR_REDUNDANT) {
+				redundant = true;
+				break;
 			}
-			unsigned a = f->chosen;
 			Footprint fp = { 0 };
 			r->cur_fp = &fp;
-			end = take_action(r, a, &fp);
+			end = take_action(r, (unsigned)a, &fp);
 			r->cur_fp = NULL;
-			f->fp[a] = fp;
-			/* The child's sleep set: earlier siblings and inherited sleepers independent of this step. */
-			if (d + 1 >= nframes && d + 1 < MAX_STEPS) {
-				Frame *c = &st[d + 1];
-				c->sleep = 0;
-				ActSet cand = (f->sleep | f->done) & ~((ActSet)1 << a);
-				for (unsigned u = 0; u < r->nact; u++)
-					if (cand >> u & 1 && fp_independent(&f->fp[u], &fp)) {
-						c->sleep |= (ActSet)1 << u;
-						c->fp[u] = f->fp[u];
-					}
-			}
+			por_dfs_taken(&dfs, d, (unsigned)a, &fp);
 			d++;
 		}
 		if (end == STEP_ERROR) {
@@ -1073,27 +970,14 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 				r->discarded++;     /* deadlock */
 			} else {
 				observe(r, v);
-				record_outcome(r, v, pol, st, d);
+				record_outcome(r, v, pol, &dfs, d);
 			}
 		}
 		analysis_collect(r);
-		/* Backtrack: the deepest frame with an untried, non-sleeping choice. */
-		if (redundant || d < nframes)
-			nframes = redundant ? d : nframes;
-		while (nframes > 0) {
-			Frame *f = &st[nframes - 1];
-			f->done |= (ActSet)1 << f->chosen;
-			ActSet avail = f->enabled & ~(f->done | f->sleep);
-			if (avail) {
-				f->chosen = (uint8_t)__builtin_ctz(avail);
-				break;
-			}
-			nframes--;
-		}
-		if (!nframes)
+		if (!por_dfs_backtrack(&dfs, d))
 			break;
 	}
-	free(st);
+	por_dfs_fini(&dfs);
 	free(v);
 	return ok;
 }

@@ -2394,6 +2394,13 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 	return true;
 }
 
+void machine_phys_clear(Machine *m)
+{
+	/* Private anonymous memory: the next touch of a page reads zeros. */
+	if (madvise(m->phys, m->mem_size, MADV_DONTNEED) != 0)
+		memset(m->phys, 0, m->mem_size);
+}
+
 /* --- accessors ----------------------------------------------------------------------- */
 
 uint64_t machine_tick(const Machine *m) { return m->tick; }

@@ -714,6 +714,11 @@ const char *scenario_path(const Scenario *s)
 	return s->path;
 }
 
+unsigned scenario_pes(const Scenario *s)
+{
+	return s->cfg.npes;
+}
+
 size_t scenario_levels(const Scenario *s, BbmLevel out[BBM_LEVEL_COUNT])
 {
 	size_t n = 0;

@@ -29,7 +29,9 @@
 #include "bbmsim/litmus.h"
 #include "bbmsim/ptdump.h"
 #include "bbmsim/scenario.h"
+#include "bbmsim/schedule.h"
 #include "bbmsim/trace.h"
+#include "explore.h"
 #include "report.h"
 
 #define BBMSIM_VERSION "0.1.0"
@@ -73,6 +75,8 @@ typedef struct Opts {
 	bool has_at_tick;
 	uint64_t at_tick;
 	bool tlb;
+	const char *schedule;    /* run --schedule FILE */
+	Schedule sched;
 } Opts;
 
 static const char *usage_main =
@@ -91,6 +95,9 @@ static const char *usage_main =
 	"  ptdump SCENARIO   dump the scenario's translation tables (and TLBs) at a tick\n"
 	"  litmus PATH...    run herd7 AArch64 VMSA litmus tests over every interleaving\n"
 	"                    and check their verdicts (docs/litmus.md)\n"
+	"  explore SCENARIO  search schedules and TLB fills for a run in which a window\n"
+	"                    bites; write minimal replayable schedules (docs/explore.md)\n"
+	"  merge FILE...     combine the JSON results of explore shards into one report\n"
 	"\n"
 	"'bbmsim COMMAND --help' describes the options of a command.\n"
 	"Exit status: 0 success, 1 an expectation failed, 2 bad input or an output\n"
@@ -98,7 +105,8 @@ static const char *usage_main =
 
 static const char *usage_run =
 	"usage: bbmsim run SCENARIO [--bbm LEVEL] [--seed N] [--max-insns N] [--quantum N]\n"
-	"                  [--json] [-v] [--windows grouped|all] [--progress] [--trace FILE ...]\n"
+	"                  [--schedule FILE] [--json] [-v] [--windows grouped|all] [--progress]\n"
+	"                  [--trace FILE ...]\n"
 	"\n"
 	"Run SCENARIO (a YAML file, docs/scenario-format.md) at each BBM level it lists,\n"
 	"or only at LEVEL, and print per level: each PE's final state and instruction\n"
@@ -114,6 +122,9 @@ static const char *usage_run =
 	"  --quantum N      instructions per PE turn (the scenario's schedule.quantum);\n"
 	"                   faster, but interleavings finer than N are not explored\n"
 	"                   (docs/performance.md)\n"
+	"  --schedule FILE  replay FILE first (a schedule `bbmsim explore` wrote: step PE N,\n"
+	"                   fill PE VA, evict PE VA; docs/explore.md), then go on under the\n"
+	"                   scenario's own schedule\n"
 	"  --json           a machine-readable report instead (docs/report-format.md;\n"
 	"                   addresses and values as \"0x...\" strings)\n"
 	"  -v, --verbose    also list every fault\n"
@@ -242,6 +253,11 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			}
 			if (!ok)
 				die2("%s '%s': %s", a, next, err);
+			i++;
+		} else if (!strcmp(a, "--schedule") && !strcmp(o->cmd, "run")) {
+			if (!next)
+				die2("--schedule needs a file");
+			o->schedule = next;
 			i++;
 		} else if (!strcmp(a, "--tree") && !strcmp(o->cmd, "ptdump")) {
 			if (!next)
@@ -528,7 +544,7 @@ static bool run_level(const Scenario *s, BbmLevel level, const ScenarioOverrides
 	else
 		machine_set_event_fn(r->m, analysis_event, r->a);
 	machine_set_stop_flag(r->m, &stop_signal);
-	r->end = machine_run(r->m);
+	r->end = o->schedule ? schedule_replay(r->m, &o->sched) : machine_run(r->m);
 	analysis_finish(r->a, machine_tick(r->m));
 	if (fan.trace) {
 		char why[64];
@@ -577,6 +593,12 @@ static int cmd_run_or_compare(Opts *o, bool compare)
 	Scenario *s = load_or_die(o->paths[0]);
 	BbmLevel levels[BBM_LEVEL_COUNT];
 	size_t nl = scenario_levels(s, levels);
+	if (o->schedule) {
+		char err[512];
+		if (!schedule_load(&o->sched, o->schedule, err, sizeof(err)) ||
+		    !schedule_check(&o->sched, scenario_pes(s), o->schedule, err, sizeof(err)))
+			die2("--schedule: %s", err);
+	}
 	if (!compare && o->has_level) {
 		levels[0] = o->level;
 		nl = 1;
@@ -1163,6 +1185,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "litmus"))
 		return litmus_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "explore"))
+		return explore_main(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "merge"))
+		return merge_main(argc - 1, argv + 1);
 	o.cmd = argv[1];
 	trace_filter_default(&o.filter);
 	o.paths = calloc((size_t)argc, sizeof(*o.paths));

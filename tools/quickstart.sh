@@ -21,6 +21,8 @@ pkgs="$pkgs binutils-aarch64-linux-gnu gcc-aarch64-linux-gnu python3"
 [ "$what" = test ] && pkgs="$pkgs python3-yaml python3-jsonschema help2man"
 # The HTML report is checked in a real browser (tests/html_test.sh).
 [ "$what" = test ] && pkgs="$pkgs chromium"
+# The explore test runs shards under GNU parallel (tests/explore_test.py).
+[ "$what" = test ] && pkgs="$pkgs parallel"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -85,6 +85,9 @@ void report_text_incomplete(FILE *o, const Report *r);
 
 /* report_json.c: the report as one JSON object on one line. */
 void report_json(FILE *o, const Report *r);
+/* report_json.c: a JSON string literal; a window object as in the report (for `bbmsim explore --json`). */
+void report_json_string(FILE *o, const char *s);
+void report_json_window(FILE *o, const Window *w);
 
 /* report_html.c: one self-contained HTML page (timelines, groups, details). */
 void report_html(FILE *o, const Report *r);

@@ -17,7 +17,7 @@
 #include "bbmsim/desc.h"
 #include "report.h"
 
-static void json_str(FILE *o, const char *s)
+void report_json_string(FILE *o, const char *s)
 {
 	fputc('"', o);
 	for (; *s; s++) {
@@ -71,7 +71,7 @@ static void str(FILE *o, bool *first, const char *k, const char *s)
 {
 	key(o, first, k);
 	if (s)
-		json_str(o, s);
+		report_json_string(o, s);
 	else
 		fputs("null", o);
 }
@@ -82,7 +82,7 @@ static void boolean(FILE *o, bool *first, const char *k, bool v)
 	fputs(v ? "true" : "false", o);
 }
 
-static void json_window(FILE *o, const Window *w)
+void report_json_window(FILE *o, const Window *w)
 {
 	bool f = true, c = true;
 	char buf[160];
@@ -183,7 +183,7 @@ static void json_level(FILE *o, const LevelRun *r)
 	for (size_t i = 0; i < nw; i++) {
 		if (i)
 			fputc(',', o);
-		json_window(o, &w[i]);
+		report_json_window(o, &w[i]);
 	}
 	fputc(']', o);
 

@@ -189,6 +189,14 @@ bool machine_step(Machine *m, unsigned i);
  */
 bool machine_reset(Machine *m, const MachineConfig *cfg);
 
+/*
+ * Zero the whole physical memory at once (its pages go back to the host:
+ * untouched again). With machine_reset(), brings a machine back to what
+ * machine_new() gave, for explorers that run one scenario many times
+ * (scenario_reset).
+ */
+void machine_phys_clear(Machine *m);
+
 uint64_t machine_tick(const Machine *m);
 /* Instructions run inside batches (quantum > 1, MachineConfig.no_batch). */
 uint64_t machine_batched_insns(const Machine *m);

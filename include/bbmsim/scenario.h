@@ -52,6 +52,8 @@ void scenario_free(Scenario *s);
 /* The scenario's name (default: the file name without ".yaml"), and its path. */
 const char *scenario_name(const Scenario *s);
 const char *scenario_path(const Scenario *s);
+/* Its number of PEs. */
+unsigned scenario_pes(const Scenario *s);
 
 /* The BBM levels to run, in the order 0, 1, 2, 2-noabort. Returns how many. */
 size_t scenario_levels(const Scenario *s, BbmLevel out[BBM_LEVEL_COUNT]);
@@ -64,6 +66,16 @@ size_t scenario_levels(const Scenario *s, BbmLevel out[BBM_LEVEL_COUNT]);
  */
 Machine *scenario_build(const Scenario *s, BbmLevel level, const ScenarioOverrides *ov,
 			AnalysisPe apes[MACHINE_MAX_PES], BbmKnobs *knobs, char *err, size_t errlen);
+
+/*
+ * Bring @m, a machine scenario_build() made from @s, back to the state
+ * scenario_build() left it in (same level and overrides): machine_reset(),
+ * memory cleared (machine_phys_clear) and written again, PEs initialised.
+ * Unicorn's engines are reused, so this is much cheaper than a new build
+ * (`bbmsim explore` runs a scenario thousands of times). Registers the
+ * scenario does not set (SIMD, other system registers) keep their values.
+ */
+bool scenario_reset(const Scenario *s, Machine *m, char *err, size_t errlen);
 
 /*
  * Evaluate the expectations that apply at @level (the "all" block plus that

@@ -43,6 +43,20 @@ typedef struct SysInsn {
 /* Decode @insn; false when it is none of the instructions above. */
 bool sysinsn_decode(uint32_t insn, SysInsn *out);
 
+/*
+ * Does @insn touch state another PE can see or change, so that its place
+ * in an interleaving matters? Loads and stores of any kind (atomics,
+ * exclusives, prefetches), DSB (completes TLBIs, publishes table stores),
+ * TLBI, AT, DC/IC (DC ZVA stores), SEV, WFE, WFI, and MSR to the registers
+ * that decide translation (TTBR0/1, TCR, SCTLR, MAIR). Everything else
+ * touches only the PE's own registers in the model (DMB and ISB included:
+ * the model is sequentially consistent and has no pipeline) and commutes
+ * with every other PE's steps. The explorers choose only before shared
+ * instructions (docs/explore.md); the instruction's fetch is the caller's
+ * concern.
+ */
+bool sysinsn_is_shared(uint32_t insn);
+
 /* LDXR, LDAXR, LDXP, LDAXP (any size): arms the exclusive monitor. */
 bool sysinsn_is_load_exclusive(uint32_t insn);
 

@@ -85,6 +85,30 @@ static void test_resolve(void)
 	run("AP, L2 l2_size=use-newest", BBM_L2, &l2new, &blk, &ro, ABORT);
 	run("AP, 2-noabort", BBM_L2_NOABORT, &def, &blk, &ro, USE_NEW);
 
+	/*
+	 * Same size and OA, only permissions (or AF, DBM, nG 0 -> 1) differ: no
+	 * break needed, so no conflict at any level: the newest is used.
+	 */
+	TlbEntry rw = pg, rdonly = pg, ng = pg;
+	rdonly.serial = 5;
+	rdonly.desc |= DESC_AP2 | DESC_PXN;
+	ng.serial = 6;
+	ng.desc |= DESC_NG;
+	for (BbmLevel l = BBM_L0; l < BBM_LEVEL_COUNT; l++) {
+		run("RW -> RO in place", l, &def, &rw, &rdonly, USE_NEW);
+		run("global -> nG in place", l, &def, &rw, &ng, USE_NEW);
+	}
+	/* nG 1 -> 0 needs the break (RWHZWS): still a conflict. */
+	TlbEntry ngold = pg, gnew = pg;
+	ngold.desc |= DESC_NG;
+	gnew.serial = 9;
+	run("nG -> global in place, L0", BBM_L0, &def, &ngold, &gnew, ABORT);
+	run("nG -> global in place, L2", BBM_L2, &def, &ngold, &gnew, ABORT);
+	/* Permissions and another memory type: the memory type needs the break. */
+	TlbEntry dev = rdonly;
+	dev.desc |= 1ull << 2;
+	run("RO and device, L0", BBM_L0, &def, &rw, &dev, ABORT);
+
 	/* Identical duplicates (same translation, another descriptor address) are one hit. */
 	TlbEntry dup = blk;
 	dup.serial = 7;

@@ -232,9 +232,61 @@ static void test_batch_class(void)
 	}
 }
 
+/* The explorers' choice points: which instructions another PE can observe (docs/explore.md). */
+static void test_shared(void)
+{
+	static const struct {
+		uint32_t insn;
+		const char *text;
+		bool shared;
+	} cases[] = {
+		{ 0xf9400020, "ldr x0, [x1]", true },
+		{ 0xf9000020, "str x0, [x1]", true },
+		{ 0xa9bf07e0, "stp x0, x1, [sp, #-16]!", true },
+		{ 0x58000020, "ldr x0, <literal>", true },
+		{ 0xc85f7c20, "ldxr x0, [x1]", true },
+		{ 0xc8027c20, "stxr w2, x0, [x1]", true },
+		{ 0xf8200041, "ldadd x0, x1, [x2]", true },
+		{ 0x4c407000, "ld1 {v0.16b}, [x0]", true },
+		{ 0xd5033b9f, "dsb ish", true },
+		{ 0xd5033a9f, "dsb ishst", true },
+		{ 0xd5088320, "tlbi vae1is, x0", true },
+		{ 0xd508831f, "tlbi vmalle1is", true },
+		{ 0xd5087800, "at s1e1r, x0", true },
+		{ 0xd50b7420, "dc zva, x0", true },
+		{ 0xd503209f, "sev", true },
+		{ 0xd503205f, "wfe", true },
+		{ 0xd503207f, "wfi", true },
+		{ 0xd5182000, "msr ttbr0_el1, x0", true },
+		{ 0xd5182020, "msr ttbr1_el1, x0", true },
+		{ 0xd5182040, "msr tcr_el1, x0", true },
+		{ 0xd5181000, "msr sctlr_el1, x0", true },
+		{ 0xd518a200, "msr mair_el1, x0", true },
+		{ 0x91000420, "add x0, x1, #1", false },
+		{ 0x54fffe41, "b.ne", false },
+		{ 0xb4fffe20, "cbz x0", false },
+		{ 0xd5033fdf, "isb", false },
+		{ 0xd5033bbf, "dmb ish", false },
+		{ 0xd503201f, "nop", false },
+		{ 0xd50320bf, "sevl", false },
+		{ 0xd518c000, "msr vbar_el1, x0", false },
+		{ 0xd5380740, "mrs x0, id_aa64mmfr2_el1", false },
+		{ 0xd5382000, "mrs x0, ttbr0_el1", false },
+		{ 0xd4400000, "hlt #0", false },
+		{ 0xd4000001, "svc #0", false },
+		{ 0xd69f03e0, "eret", false },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_CASE("%s (0x%08x)", cases[i].text, (unsigned)cases[i].insn);
+		CHECK_EQ_U64(sysinsn_is_shared(cases[i].insn), cases[i].shared);
+	}
+	CHECK_CASE_END();
+}
+
 int main(void)
 {
 	test_decode();
+	test_shared();
 	test_exclusive();
 	test_name();
 	test_batch_class();

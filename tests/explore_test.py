@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""`bbmsim explore`, `bbmsim merge` and `bbmsim run --schedule` (docs/explore.md).
+
+  explore_test.py BBMSIM SRCDIR
+
+1. The flagship (scenarios/linear-map/split-live-bbml2.yaml) at level 2 with
+   the default TLB policy: explore finds a TLB conflict abort taken inside a
+   reader's window, minimizes the schedule (far fewer steps and context
+   switches than found, at most two fills), and `run --schedule` replays it:
+   the run takes that abort (PE, VA, tick), and `--trace` shows it.
+2. The correct stop_machine repaint (scenarios/stop-machine/repaint-clean.yaml)
+   at every level: no bite within the budget, and the report says "no witness
+   in N schedules" with the coverage (the window opened and was accessed in
+   every schedule).
+3. Shards under GNU parallel: 2 and 4 shards (`parallel -j2 ... --shard
+   {}/N`), merged with `bbmsim merge`, give the same bitten targets, found by
+   the same schedules, with the same coverage, as one run with the same
+   budget and seed; so does `-j 2`. The exhaustive strategy on a small
+   scenario completes, and its shards merged complete with the same bites.
+4. Bad input: a malformed schedule file, a PE that does not exist, parts of
+   different searches given to merge: exit 2 with a located message.
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+
+fails = []
+
+
+def fail(msg):
+    fails.append(msg)
+    print("FAIL " + msg)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+    return cond
+
+
+def run(args, want=(0, 1), **kw):
+    p = subprocess.run(args, capture_output=True, text=True, **kw)
+    if p.returncode not in want:
+        fail("%s: exit %d (wanted %s): %s" % (" ".join(args), p.returncode, want, p.stderr.strip()[:500]))
+    return p
+
+
+def bitten(doc):
+    """(level, key) -> (found_at, minimized schedule) of every bitten target."""
+    out = {}
+    for lv in doc["levels"]:
+        for t in lv["targets"]:
+            if t["bitten"]:
+                out[(lv["level"], t["key"])] = (t["found_at"], t["witness"]["schedule"])
+    return out
+
+
+def coverage(doc):
+    out = {}
+    for lv in doc["levels"]:
+        c = lv["coverage"]
+        out[lv["level"]] = (c["schedules"], c["truncated"], c["choice_points"], c["fills"], c["evictions"],
+                            tuple((t["key"], t["coverage"]["seen"], t["coverage"]["accessed"], t["coverage"]["filled"])
+                                  for t in lv["targets"]))
+    return out
+
+
+def flagship(b, src, tmp):
+    scn = os.path.join(src, "scenarios/linear-map/split-live-bbml2.yaml")
+    out = os.path.join(tmp, "w")
+    p = run([b, "explore", scn, "--bbm", "2", "--budget", "20", "--seed", "1", "--json", "--out", out], want=(1,))
+    doc = json.loads(p.stdout)
+    lv = doc["levels"][0]
+    hits = [t for t in lv["targets"] if t["kind"] == "window" and t["bitten"]
+            and t["bite"]["what"] == "TLB conflict abort"]
+    if not check(hits, "flagship level 2: no window bitten by a TLB conflict abort in 20 schedules"):
+        return
+    t = hits[0]
+    w, f = t["witness"]["minimized"], t["witness"]["found"]
+    check(t["witness"]["verified"], "flagship: the witness does not replay on a fresh machine")
+    check(w["steps"] < f["steps"] and w["switches"] < f["switches"],
+          "flagship: not minimized: %s from %s" % (w, f))
+    check(w["switches"] <= 2 and w["fills"] <= 2 and w["evictions"] == 0,
+          "flagship: the witness is not minimal: %s" % w)
+    path = t["witness"]["file"]
+    if not check(path and os.path.exists(path), "flagship: witness file %s missing" % path):
+        return
+    text = open(path).read()
+    check(text.strip().splitlines()[-1].startswith(("step", "fill")), "flagship: the file holds no actions")
+    # The text report names the file and the access.
+    p = run([b, "explore", scn, "--bbm", "2", "--budget", "20", "--seed", "1", "--out", out], want=(1,))
+    check("BITTEN in schedule %d: TLB conflict abort" % t["found_at"] in p.stdout and path in p.stdout,
+          "flagship: the text report does not name the bite and the file")
+    # Replay: the abort is taken, on that PE, at that VA and tick.
+    trace = os.path.join(tmp, "t.txt")
+    p = run([b, "run", scn, "--bbm", "2", "--schedule", path, "--json", "--trace", trace], want=(1,))
+    rep = json.loads(p.stdout)
+    faults = rep["levels"][0]["faults"]
+    bite = t["bite"]
+    taken = [x for x in faults if x["kind"] == "tlb-conflict" and x["pe"] == bite["pe"]
+             and int(x["va"], 16) == int(bite["va"], 16) and x["tick"] == bite["tick"]]
+    check(taken, "flagship: run --schedule did not take the abort: %s, wanted %s" % (faults, bite))
+    tr = open(trace).read()
+    check("tlb-conflict" in tr and "fill" in tr, "flagship: the trace of the replay shows no fill or abort")
+    # Without the schedule the default run takes none (the explorer made the difference).
+    p = run([b, "run", scn, "--bbm", "2", "--json"], want=(0,))
+    check(not json.loads(p.stdout)["levels"][0]["faults"], "flagship: the default run takes a fault")
+
+
+def repaint_clean(b, src, tmp):
+    scn = os.path.join(src, "scenarios/stop-machine/repaint-clean.yaml")
+    p = run([b, "explore", scn, "--budget", "30", "--json", "--out", os.path.join(tmp, "rc")], want=(0,))
+    doc = json.loads(p.stdout)
+    check(doc["bitten"] == 0, "repaint-clean: %d targets bitten" % doc["bitten"])
+    check(len(doc["levels"]) == 4, "repaint-clean: not every level explored")
+    for lv in doc["levels"]:
+        check(lv["coverage"]["schedules"] == 30, "repaint-clean level %s: %d schedules" %
+              (lv["level"], lv["coverage"]["schedules"]))
+        wins = [t for t in lv["targets"] if t["kind"] == "window"]
+        check(len(wins) == 1 and wins[0]["coverage"]["seen"] == 30 and wins[0]["coverage"]["accessed"] == 30,
+              "repaint-clean level %s: window coverage %s" % (lv["level"], [t["coverage"] for t in wins]))
+    p = run([b, "explore", scn, "--budget", "30", "--bbm", "0", "--out", os.path.join(tmp, "rc")], want=(0,))
+    check("no witness in 30 schedules: opened in 30, PE0 accessed inside in 30" in p.stdout,
+          "repaint-clean: the text does not say 'no witness in 30 schedules' with the coverage:\n" + p.stdout[:2000])
+    check("verdict at level 0: no witness in 30 schedules" in p.stdout, "repaint-clean: no verdict line")
+
+
+def shards(b, src, tmp):
+    par = shutil.which("parallel")
+    if not check(par, "GNU parallel is not installed (apt-get install parallel)"):
+        return
+    # A scenario with several bites at every level (stale uses, faults, expectations).
+    scn = os.path.join(src, "scenarios/linear-map/split-live-bbml2.yaml")
+    common = ["explore", scn, "--budget", "24", "--seed", "7", "--bbm", "2", "--json"]
+    one = json.loads(run([b] + common + ["--out", os.path.join(tmp, "s1")]).stdout)
+    check(bitten(one), "shards: the single run bit nothing")
+    for n in (2, 4):
+        d = os.path.join(tmp, "sh%d" % n)
+        os.makedirs(d)
+        # parallel runs one explore per shard, 2 at a time (exit 1: a bite, as wanted).
+        cmd = "%s -j2 '%s %s --out %s --shard {}/%d > %s/part{}.json; test $? -le 1' ::: %s" % (
+            par, b, " ".join("'%s'" % a for a in common), d, n, d, " ".join(str(i) for i in range(1, n + 1)))
+        run(["sh", "-c", cmd], want=(0,))
+        parts = [os.path.join(d, "part%d.json" % i) for i in range(1, n + 1)]
+        merged = json.loads(run([b, "merge", "--json"] + parts).stdout)
+        check(bitten(merged) == bitten(one), "%d shards: bitten targets differ from one run:\n%s\n%s" %
+              (n, sorted(bitten(merged)), sorted(bitten(one))))
+        check(coverage(merged) == coverage(one), "%d shards: coverage differs from one run" % n)
+        txt = run([b, "merge"] + parts).stdout
+        check("%d parts merged" % n in txt and "missing" not in txt, "%d shards: merge text: %s" % (n, txt[:300]))
+        # A missing shard is said.
+        txt = run([b, "merge"] + parts[:-1]).stdout
+        check("1 of %d shards are missing" % n in txt, "%d shards: a missing shard is not reported" % n)
+    j2 = json.loads(run([b] + common + ["-j", "2", "--out", os.path.join(tmp, "j2")]).stdout)
+    check(bitten(j2) == bitten(one) and coverage(j2) == coverage(one), "-j 2 differs from one run")
+
+    # Exhaustive, small: complete; 2 shards complete too, with the same bites and schedules.
+    scn = os.path.join(src, "scenarios/examples/remap-bbm.yaml")
+    ex = ["explore", scn, "--bbm", "0", "--strategy", "exhaustive", "--bound", "6", "--budget", "100000",
+          "--json"]
+    one = json.loads(run([b] + ex + ["--out", os.path.join(tmp, "e1")]).stdout)
+    c = one["levels"][0]["coverage"]
+    check(c["complete"] and c["schedules"] > 10, "exhaustive: not complete: %s" % c)
+    parts = []
+    for i in (1, 2):
+        p = os.path.join(tmp, "ex%d.json" % i)
+        with open(p, "w") as f:
+            f.write(run([b] + ex + ["--shard", "%d/2" % i, "--out", os.path.join(tmp, "e2")]).stdout)
+        parts.append(p)
+    m = json.loads(run([b, "merge", "--json"] + parts).stdout)
+    mc = m["levels"][0]["coverage"]
+    check(mc["complete"] and mc["schedules"] == c["schedules"],
+          "exhaustive shards: %s, one run %s" % (mc, c))
+    check(set(bitten(m)) == set(bitten(one)), "exhaustive shards: bitten targets differ")
+
+
+def bad_input(b, src, tmp):
+    scn = os.path.join(src, "scenarios/linear-map/split-live-bbml2.yaml")
+    bad = os.path.join(tmp, "bad.sched")
+    with open(bad, "w") as f:
+        f.write("# a comment\nstep 0 10\nfill 1\n")
+    p = run([b, "run", scn, "--bbm", "2", "--schedule", bad], want=(2,))
+    check("bad.sched:3:1: 'fill' takes two values" in p.stderr, "bad schedule: %s" % p.stderr.strip())
+    with open(bad, "w") as f:
+        f.write("step 0 10\njump 1 2\n")
+    p = run([b, "run", scn, "--bbm", "2", "--schedule", bad], want=(2,))
+    check("bad.sched:2:1: unknown action 'jump'" in p.stderr, "bad schedule: %s" % p.stderr.strip())
+    with open(bad, "w") as f:
+        f.write("step 0 10\nstep 7 1\n")
+    p = run([b, "run", scn, "--bbm", "2", "--schedule", bad], want=(2,))
+    check("bad.sched:2: PE 7 does not exist" in p.stderr, "bad schedule: %s" % p.stderr.strip())
+    run([b, "explore", scn, "--shard", "3/2"], want=(2,))
+    run([b, "explore", scn, "--strategy", "dfs"], want=(2,))
+    a = os.path.join(tmp, "a.json")
+    c = os.path.join(tmp, "c.json")
+    with open(a, "w") as f:
+        f.write(run([b, "explore", scn, "--bbm", "2", "--budget", "2", "--json", "--out", tmp]).stdout)
+    with open(c, "w") as f:
+        f.write(run([b, "explore", scn, "--bbm", "2", "--budget", "3", "--json", "--out", tmp]).stdout)
+    p = run([b, "merge", a, c], want=(2,))
+    check("not shards of one search" in p.stderr, "merge of two searches: %s" % p.stderr.strip())
+    with open(c, "w") as f:
+        f.write("{\"format\": \"bbmsim-report\"}")
+    run([b, "merge", a, c], want=(2,))
+
+
+def main():
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    b, src = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+    tmp = tempfile.mkdtemp(prefix="bbmsim-explore-test.")
+    try:
+        flagship(b, src, tmp)
+        repaint_clean(b, src, tmp)
+        shards(b, src, tmp)
+        bad_input(b, src, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("explore_test: %d failures" % len(fails))
+    return 1 if fails else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
