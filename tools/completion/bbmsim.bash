@@ -8,7 +8,7 @@ _bbmsim()
 	prev=${COMP_WORDS[COMP_CWORD-1]}
 	cmd=${COMP_WORDS[1]}
 	if [ "$COMP_CWORD" -eq 1 ]; then
-		COMPREPLY=($(compgen -W "run compare test ptdump litmus --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "run compare test ptdump litmus explore merge --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -17,18 +17,20 @@ _bbmsim()
 	--levels) COMPREPLY=($(compgen -W "0,1,2,2-noabort 0 1 2 2-noabort" -- "$cur")); return ;;
 	--format) COMPREPLY=($(compgen -W "table markdown json" -- "$cur")); return ;;
 	--trace-format) COMPREPLY=($(compgen -W "text jsonl perfetto" -- "$cur")); return ;;
+	--strategy) COMPREPLY=($(compgen -W "random pct exhaustive" -- "$cur")); return ;;
 	--windows) COMPREPLY=($(compgen -W "grouped all" -- "$cur")); return ;;
-	--trace|--junit|--kinds) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-	--seed|--max-insns|--quantum|--max-execs|--tree|-j|--at-tick|--trace-pes|--trace-va|--trace-events|--trace-ticks) return ;;
+	--trace|--junit|--kinds|--html|--schedule|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+	--seed|--max-insns|--quantum|--max-execs|--tree|-j|--at-tick|--budget|--time|--depth|--bound|--minimize|--shard|--trace-pes|--trace-va|--trace-events|--trace-ticks) return ;;
 	esac
 	if [[ $cur == -* ]]; then
 		local opts
 		case $cmd in
-		run) opts="--bbm --seed --max-insns --quantum --json -v --verbose --windows --progress --trace --trace-format --trace-pes --trace-va --trace-events --trace-ticks --help" ;;
-		compare) opts="--levels --format --json --seed --max-insns --quantum --windows --progress --trace --trace-format --trace-pes --trace-va --trace-events --trace-ticks --help" ;;
+		run) opts="--bbm --seed --max-insns --quantum --json -v --verbose --windows --progress --trace --trace-format --trace-pes --trace-va --trace-events --trace-ticks --schedule --html --help" ;;
+		compare) opts="--levels --format --json --seed --max-insns --quantum --windows --progress --trace --trace-format --trace-pes --trace-va --trace-events --trace-ticks --html --help" ;;
 		test) opts="-j --junit --help" ;;
 		ptdump) opts="--tree --at-tick --tlb --bbm --help" ;;
 		litmus) opts="--kinds --variant --max-execs -v --help" ;;
+		explore) opts="--bbm --budget --time --strategy --seed --depth --bound --minimize -j --shard --out --json --help" ;;
 		*) opts="--help" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
