@@ -92,21 +92,6 @@ const char *link_display_path(const char *path)
 	return !strncmp(path, cwd, n) && path[n] == '/' ? path + n + 1 : path;
 }
 
-static void *xrealloc(void *p, size_t n)
-{
-	p = realloc(p, n ? n : 1);
-	if (!p)
-		abort();
-	return p;
-}
-
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-	if (!d)
-		abort();
-	return d;
-}
 
 static bool fail(Link *k, long unit, long place, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 static bool fail(Link *k, long unit, long place, const char *fmt, ...)

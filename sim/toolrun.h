@@ -31,4 +31,8 @@ bool toolrun_write_file(const char *path, const void *buf, size_t len);
 /* Remove the directory @dir and the files in it (the tools may leave some of their own). */
 void toolrun_remove_dir(const char *dir);
 
+/* realloc and strdup that abort when memory runs out. */
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
 #endif

@@ -84,23 +84,6 @@ static void text_cover(FILE *o, const ExploreResult *r, const ExploreTarget *t)
 		t->filled);
 }
 
-/* "PE0,PE2-3" */
-static void pes_text(uint64_t pes, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = 0;
-	for (unsigned i = 0; i < 64 && n + 12 < len; i++) {
-		if (!(pes >> i & 1))
-			continue;
-		unsigned j = i;
-		while (j + 1 < 64 && (pes >> (j + 1) & 1))
-			j++;
-		n += (size_t)snprintf(buf + n, len - n, "%sPE%u", n ? "," : "", i);
-		if (j > i)
-			n += (size_t)snprintf(buf + n, len - n, "-%u", j);
-		i = j;
-	}
-}
 
 /* Is @t one of the windows listed in groups (many not bitten, or many bitten by the default run)? */
 static bool in_group(const ExploreTarget *t, bool unbitten, bool by_default)
@@ -133,7 +116,7 @@ static void text_groups(FILE *o, const ExploreResult *r, bool bitten)
 			hi = b->win.va + b->win.size > hi ? b->win.va + b->win.size : hi;
 		}
 		char pt[160];
-		pes_text(pes, pt, sizeof(pt));
+		report_pe_set(pes, pt, sizeof(pt));
 		fprintf(o, "  %" PRIu64 " x window %s %s on %s, VA 0x%" PRIx64 "..0x%" PRIx64 ", opened at pc 0x%" PRIx64 ": ",
 			n, window_kind_name(a->win.kind), severity_name(a->win.severity), pt, lo, hi, a->win.cause.pc);
 		if (bitten)

@@ -69,3 +69,20 @@ const char *report_pc(const Report *r, uint64_t pc, char *buf, size_t len)
 		snprintf(buf, len, "0x%" PRIx64, pc);
 	return buf;
 }
+
+void report_pe_set(uint64_t pes, char *buf, size_t len)
+{
+	size_t n = 0;
+	buf[0] = 0;
+	for (unsigned i = 0; i < 64 && n + 12 < len; i++) {
+		if (!(pes >> i & 1))
+			continue;
+		unsigned j = i;
+		while (j + 1 < 64 && (pes >> (j + 1) & 1))
+			j++;
+		n += (size_t)snprintf(buf + n, len - n, "%sPE%u", n ? "," : "", i);
+		if (j > i)
+			n += (size_t)snprintf(buf + n, len - n, "-%u", j);
+		i = j;
+	}
+}

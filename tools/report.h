@@ -61,6 +61,9 @@ typedef struct Report {
  */
 const char *report_pc(const Report *r, uint64_t pc, char *buf, size_t len);
 
+/* A set of PEs (bit i: PE i) as "PE0,PE2-3" into @buf. */
+void report_pe_set(uint64_t pes, char *buf, size_t len);
+
 /* Complete, and every expectation held at every level run. */
 bool report_passed(const Report *r);
 

@@ -52,22 +52,6 @@ typedef struct WinGroup {
 	const Window *first;
 } WinGroup;
 
-static void pe_set_text(uint64_t pes, char *buf, size_t len)
-{
-	size_t n = 0;
-	buf[0] = 0;
-	for (unsigned i = 0; i < 64 && n + 8 < len; i++) {
-		if (!(pes >> i & 1))
-			continue;
-		unsigned j = i;
-		while (j + 1 < 64 && (pes >> (j + 1) & 1))
-			j++;
-		n += (size_t)snprintf(buf + n, len - n, "%sPE%u", n ? "," : "", i);
-		if (j > i)
-			n += (size_t)snprintf(buf + n, len - n, "-%u", j);
-		i = j;
-	}
-}
 
 /* What is wrong at this level, in one line. */
 static void print_level_verdict(FILE *o, const LevelRun *r, const WinGroup *g, size_t ng)
@@ -137,7 +121,7 @@ static void print_window_groups(FILE *o, const Report *rep, const LevelRun *r, c
 	fprintf(o, "  windows: %zu in %zu group%s by cause (--windows all lists each)\n", nw, ng, ng == 1 ? "" : "s");
 	for (size_t k = 0; k < ng; k++) {
 		const WinGroup *x = &g[k];
-		pe_set_text(x->pes, pes, sizeof(pes));
+		report_pe_set(x->pes, pes, sizeof(pes));
 		fprintf(o, "    %zu x %s %s on %s, VA 0x%" PRIx64 "..0x%" PRIx64 ", %zu open at the end, %zu latent\n",
 			x->count, window_kind_name(x->kind), severity_name(x->sev), pes, x->lo, x->hi, x->open,
 			x->latent);
