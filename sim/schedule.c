@@ -184,6 +184,31 @@ bool schedule_parse(Schedule *s, const char *text, const char *name, char *err, 
 	return true;
 }
 
+char *schedule_read_stream(FILE *f, size_t *len)
+{
+	char *buf = NULL, chunk[65536];
+	size_t n, used = 0, cap = 0;
+
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (used + n + 1 > cap) {
+			cap = (used + n + 1) * 2;
+			buf = realloc(buf, cap);
+		}
+		memcpy(buf + used, chunk, n);
+		used += n;
+	}
+	if (ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	if (!buf)
+		buf = calloc(1, 1);
+	buf[used] = 0;
+	if (len)
+		*len = used;
+	return buf;
+}
+
 bool schedule_load(Schedule *s, const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
@@ -191,27 +216,13 @@ bool schedule_load(Schedule *s, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return false;
 	}
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[4096];
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	bool rd_err = ferror(f);
+	size_t len;
+	char *buf = schedule_read_stream(f, &len);
 	fclose(f);
-	if (rd_err) {
-		free(buf);
+	if (!buf) {
 		snprintf(err, errlen, "%s: read error", path);
 		return false;
 	}
-	if (!buf)
-		buf = calloc(1, 1);
-	buf[len] = 0;
 	if (memchr(buf, 0, len)) {
 		free(buf);
 		snprintf(err, errlen, "%s: not a text file", path);

@@ -240,25 +240,6 @@ static bool run_part(const Scenario *s, const BbmLevel *levels, size_t nl, const
 	return true;
 }
 
-static char *slurp(FILE *f)
-{
-	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	char chunk[65536];
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			buf = realloc(buf, cap);
-		}
-		memcpy(buf + len, chunk, n);
-		len += n;
-	}
-	if (!buf)
-		buf = calloc(1, 1);
-	buf[len] = 0;
-	return buf;
-}
-
 /* -j N: N processes, part k runs shard (shard + nshards * k) of nshards * N. */
 static bool run_jobs(const Scenario *s, const BbmLevel *levels, size_t nl, const ExOpts *o, ExploreReport *rep)
 {
@@ -317,9 +298,12 @@ static bool run_jobs(const Scenario *s, const BbmLevel *levels, size_t nl, const
 			continue;
 		}
 		rewind(tmp[k]);
-		char *text = slurp(tmp[k]), err[512];
+		char *text = schedule_read_stream(tmp[k], NULL), err[512];
 		ExploreReport part;
-		if (!explore_report_read(text, &part, err, sizeof(err))) {
+		if (!text) {
+			fprintf(stderr, "bbmsim explore: part %u: read error\n", k + 1);
+			ok = false;
+		} else if (!explore_report_read(text, &part, err, sizeof(err))) {
 			fprintf(stderr, "bbmsim explore: part %u: %s\n", k + 1, err);
 			ok = false;
 		} else if (!rep->file) {
@@ -506,10 +490,12 @@ int merge_main(int argc, char **argv)
 			explore_report_fini(&rep);
 			return 2;
 		}
-		char *text = slurp(f), err[512];
+		char *text = schedule_read_stream(f, NULL), err[512];
 		fclose(f);
 		ExploreReport part;
-		bool ok = explore_report_read(text, &part, err, sizeof(err));
+		bool ok = text && explore_report_read(text, &part, err, sizeof(err));
+		if (!text)
+			snprintf(err, sizeof(err), "read error");
 		free(text);
 		if (!ok) {
 			fprintf(stderr, "bbmsim merge: %s: %s\n", a, err);

@@ -86,3 +86,43 @@ void report_pe_set(uint64_t pes, char *buf, size_t len)
 		i = j;
 	}
 }
+
+int report_verdict(const LevelRun *r, char *buf, size_t len)
+{
+	const Violation *v;
+	size_t nv = analysis_violations(r->a, &v);
+	size_t viol = analysis_count(r->a, -1, SEV_VIOLATION, -1);
+	size_t abort_p = analysis_count(r->a, -1, SEV_ABORT_POSSIBLE, -1);
+	size_t fault_p = analysis_count(r->a, -1, SEV_FAULT_POSSIBLE, -1);
+	size_t aborts = report_count_faults(r->m, FAULT_TLB_CONFLICT);
+	char rules[96] = "";
+	size_t n = 0, o = 0;
+	int grade;
+
+	for (size_t i = 0; i < nv && n + 20 < sizeof(rules); i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(v[j].rule, v[i].rule);
+		if (!seen)
+			n += (size_t)snprintf(rules + n, sizeof(rules) - n, "%s%s", n ? " " : "", v[i].rule);
+	}
+	buf[0] = 0;
+	if (nv || viol) {
+		grade = 2;
+		o += (size_t)snprintf(buf, len, "WRONG: %zu rule violation%s%s%s%s, %zu violation window%s", nv,
+				      nv == 1 ? "" : "s", nv ? " (" : "", rules, nv ? ")" : "", viol, viol == 1 ? "" : "s");
+	} else if (abort_p || aborts) {
+		grade = 1;
+		o += (size_t)snprintf(buf, len, "no rule broken, but a TLB conflict abort may be raised (%zu abort-possible window%s)",
+				      abort_p, abort_p == 1 ? "" : "s");
+	} else {
+		grade = 0;
+		o += (size_t)snprintf(buf, len, "nothing wrong");
+	}
+	if (aborts && o < len)
+		o += (size_t)snprintf(buf + o, len - o, "; %zu TLB conflict abort%s taken", aborts, aborts == 1 ? "" : "s");
+	if (fault_p && o < len)
+		snprintf(buf + o, len - o, "; %zu window%s where a translation fault may be taken", fault_p,
+			 fault_p == 1 ? "" : "s");
+	return grade;
+}

@@ -64,6 +64,16 @@ const char *report_pc(const Report *r, uint64_t pc, char *buf, size_t len);
 /* A set of PEs (bit i: PE i) as "PE0,PE2-3" into @buf. */
 void report_pe_set(uint64_t pes, char *buf, size_t len);
 
+/*
+ * What is wrong at this level, in one line (the text report and the HTML
+ * page both show it): "WRONG: ..." when a rule was broken or a window is a
+ * violation, "no rule broken, but a TLB conflict abort may be raised ..."
+ * when one may be, else "nothing wrong"; then the aborts taken and the
+ * windows where a translation fault may be taken. Returns 2, 1 or 0 for
+ * those three grades.
+ */
+int report_verdict(const LevelRun *r, char *buf, size_t len);
+
 /* Complete, and every expectation held at every level run. */
 bool report_passed(const Report *r);
 

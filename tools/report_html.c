@@ -53,6 +53,7 @@ static const char page_tail[] =
 	"'use strict';\n(function () {\n"
 	"const R = JSON.parse(document.getElementById('bbmsim-report').textContent);\n"
 	"const SYM = JSON.parse(document.getElementById('bbmsim-symbols').textContent);\n"
+	"const VERDICT = JSON.parse(document.getElementById('bbmsim-verdicts').textContent);\n"
 	"const NS = 'http://www.w3.org/2000/svg';\n"
 	"function el(tag, attrs, parent, text) {\n"
 	"  const e = tag === 'svg' || ['rect','line','text','title','circle','path','g'].includes(tag) ?\n"
@@ -72,13 +73,8 @@ static const char page_tail[] =
 	"for (const L of R.levels) {\n"
 	"  const sec = el('section', {'data-level': L.level}, root);\n"
 	"  el('h2', {}, sec, 'BBM level ' + L.level + ' - ' + L.run.end + ' after ' + L.run.ticks + ' ticks');\n"
-	"  const sev = s => L.windows.filter(w => w.severity === s).length;\n"
-	"  const nv = L.violations.length, vw = sev('violation'), ap = sev('abort-possible');\n"
-	"  const v = el('div', {class: 'verdict ' + (nv || vw ? 'wrong' : ap ? 'risk' : 'ok')}, sec);\n"
-	"  v.textContent = nv || vw ? 'WRONG: ' + nv + ' rule violation(s) (' +\n"
-	"    [...new Set(L.violations.map(x => x.rule))].join(' ') + '), ' + vw + ' violation window(s)' :\n"
-	"    ap ? 'no rule broken, but a TLB conflict abort may be raised (' + ap + ' abort-possible window(s))' :\n"
-	"    'nothing wrong';\n"
+	"  const V = VERDICT[L.level];\n"
+	"  el('div', {class: 'verdict ' + ['ok', 'risk', 'wrong'][V.grade]}, sec, V.text);\n"
 	"  el('div', {}, sec, 'knobs: ' + L.knobs);\n"
 	"  const ticks = Math.max(1, L.run.ticks), W = 1000, X0 = 60, lane = 12;\n"
 	"  const x = t => X0 + (W - X0 - 10) * Math.min(t, ticks) / ticks;\n"
@@ -205,6 +201,17 @@ void report_html(FILE *o, const Report *r)
 			fputc('"', o);
 			first = false;
 		}
+	}
+	/* The verdict of each level, as the text report words it (report_verdict). */
+	fputs("}</script>\n<script type=\"application/json\" id=\"bbmsim-verdicts\">{", o);
+	for (size_t i = 0; i < r->nruns; i++) {
+		char v[320];
+		int grade = report_verdict(&r->runs[i], v, sizeof(v));
+		fprintf(o, "%s\"%s\":{\"grade\":%d,\"text\":\"", i ? "," : "", bbm_level_name(r->runs[i].level), grade);
+		for (const char *c = v; *c; c++)
+			if (*c != '"' && *c != '\\' && *c != '<')
+				fputc(*c, o);
+		fputs("\"}", o);
 	}
 	fputs("}", o);
 	fputs(page_tail, o);

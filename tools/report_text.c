@@ -53,43 +53,6 @@ typedef struct WinGroup {
 } WinGroup;
 
 
-/* What is wrong at this level, in one line. */
-static void print_level_verdict(FILE *o, const LevelRun *r, const WinGroup *g, size_t ng)
-{
-	const Violation *v;
-	size_t viol = 0, abort_p = 0, fault_p = 0, nv = analysis_violations(r->a, &v);
-	char rules[96] = "";
-	size_t n = 0;
-
-	for (size_t i = 0; i < ng; i++) {
-		viol += g[i].sev == SEV_VIOLATION ? g[i].count : 0;
-		abort_p += g[i].sev == SEV_ABORT_POSSIBLE ? g[i].count : 0;
-		fault_p += g[i].sev == SEV_FAULT_POSSIBLE ? g[i].count : 0;
-	}
-	for (size_t i = 0; i < nv && n + 20 < sizeof(rules); i++) {
-		bool seen = false;
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = !strcmp(v[j].rule, v[i].rule);
-		if (!seen)
-			n += (size_t)snprintf(rules + n, sizeof(rules) - n, "%s%s", n ? " " : "", v[i].rule);
-	}
-	size_t aborts = report_count_faults(r->m, FAULT_TLB_CONFLICT);
-	fprintf(o, "  verdict at level %s: ", bbm_level_name(r->level));
-	if (nv || viol)
-		fprintf(o, "WRONG: %zu rule violation%s%s%s%s, %zu violation window%s", nv, nv == 1 ? "" : "s",
-			nv ? " (" : "", rules, nv ? ")" : "", viol, viol == 1 ? "" : "s");
-	else if (abort_p || aborts)
-		fprintf(o, "no rule broken, but a TLB conflict abort may be raised (%zu abort-possible window%s)",
-			abort_p, abort_p == 1 ? "" : "s");
-	else
-		fprintf(o, "nothing wrong");
-	if (aborts)
-		fprintf(o, "; %zu TLB conflict abort%s taken", aborts, aborts == 1 ? "" : "s");
-	if (fault_p)
-		fprintf(o, "; %zu window%s where a translation fault may be taken", fault_p, fault_p == 1 ? "" : "s");
-	fputc('\n', o);
-}
-
 static void print_window_groups(FILE *o, const Report *rep, const LevelRun *r, const Window *w, size_t nw)
 {
 	WinGroup *g = NULL;
@@ -132,7 +95,9 @@ static void print_window_groups(FILE *o, const Report *rep, const LevelRun *r, c
 		fprintf(o, "      why: %s; accesses %" PRIu64 " (stale uses %" PRIu64 "), faults %" PRIu64 "\n",
 			x->first->why, x->accesses, x->stale_uses, x->faults);
 	}
-	print_level_verdict(o, r, g, ng);
+	char verdict[320];
+	report_verdict(r, verdict, sizeof(verdict));
+	fprintf(o, "  verdict at level %s: %s\n", bbm_level_name(r->level), verdict);
 	free(g);
 }
 

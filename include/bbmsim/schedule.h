@@ -72,6 +72,12 @@ void schedule_stats(const Schedule *s, ScheduleStats *st);
 bool schedule_parse(Schedule *s, const char *text, const char *name, char *err, size_t errlen);
 bool schedule_load(Schedule *s, const char *path, char *err, size_t errlen);
 
+/*
+ * The rest of stream @f, NUL-terminated (*@len bytes before the NUL when
+ * @len is not NULL); NULL on a read error. Free it.
+ */
+char *schedule_read_stream(FILE *f, size_t *len);
+
 /* Every PE named exists on a machine of @npes PEs; else "name:line: message". */
 bool schedule_check(const Schedule *s, unsigned npes, const char *name, char *err, size_t errlen);
 
