@@ -20,7 +20,9 @@
  *  - TLB-conflict window: a stale translation overlaps a current cacheable
  *    one that differs from it. If they differ only in size (RPVTFW), the
  *    severity depends on the PE's level: violation at 0 and 1, abort
- *    possible at 2 (IHYQMB), benign at 2-noabort. A difference in output
+ *    possible at 2 (IHYQMB), benign at 2-noabort. When only the Contiguous
+ *    bit differs (same lookup level), level 1 is abort possible too
+ *    (RKHRBC, RFCPSG). A difference in output
  *    address, memory type or shareability, or nG 1 -> 0, needs BBM at every
  *    level (RWHZWS): violation.
  *  - Stale window: the difference is one that needs no BBM but does need a
@@ -523,6 +525,7 @@ static const char *size_text(unsigned log2, char *buf, size_t len)
 typedef enum Diff {
 	DIFF_NONE,
 	DIFF_PERMS,       /* permissions, AF, nG 0 -> 1: TLBI needed, no BBM */
+	DIFF_CONT,        /* the Contiguous bit only: same lookup level, size from the hint */
 	DIFF_SIZE,        /* size (and possibly permissions) only */
 	DIFF_BEYOND,      /* OA, memory type, shareability, nG 1 -> 0 */
 } Diff;
@@ -550,10 +553,12 @@ static Diff diff_of(const Stale *s, const Leaf *c, char *why, size_t len)
 	}
 	if (s->size_log2 != c->size_log2) {
 		char a[16], b[16];
+		/* Same lookup level: only the Contiguous bit made the sizes differ. */
+		bool cont = s->level == c->level && ((s->desc ^ c->desc) & DESC_CONT);
 		if (why)
-			snprintf(why, len, "size %s -> %s", size_text(s->size_log2, a, sizeof(a)),
-				 size_text(c->size_log2, b, sizeof(b)));
-		return DIFF_SIZE;
+			snprintf(why, len, "%s %s -> %s", cont ? "contiguous bit, size" : "size",
+				 size_text(s->size_log2, a, sizeof(a)), size_text(c->size_log2, b, sizeof(b)));
+		return cont ? DIFF_CONT : DIFF_SIZE;
 	}
 	if ((s->desc ^ c->desc) & (PERM_BITS | DESC_NG)) {
 		if (why)
@@ -563,12 +568,18 @@ static Diff diff_of(const Stale *s, const Leaf *c, char *why, size_t len)
 	return DIFF_NONE;
 }
 
-static Severity size_severity(BbmLevel l)
+static Severity size_severity(BbmLevel l, Diff d)
 {
-	/* RKFLJB: level 2 may change size without BBM but may still abort (IHYQMB). */
+	/*
+	 * RKFLJB: level 2 may change size without BBM but may still abort
+	 * (IHYQMB). RKHRBC: from level 1 on, changing only the Contiguous bit
+	 * does not break coherency, but RFCPSG: it can still give a TLB
+	 * conflict abort. At level 0 it is misprogramming (RNGLXZ).
+	 */
 	switch (l) {
 	case BBM_L2: return SEV_ABORT_POSSIBLE;
 	case BBM_L2_NOABORT: return SEV_BENIGN;
+	case BBM_L1: return d == DIFF_CONT ? SEV_ABORT_POSSIBLE : SEV_VIOLATION;
 	default: return SEV_VIOLATION;
 	}
 }
@@ -652,7 +663,16 @@ static void check_conflicts(Analysis *a, unsigned pi, uint64_t va, uint64_t size
 	if (win[0] >= 0) {
 		Window *w = &a->w[win[0]];
 		w->needs_tlbi = worst_c == DIFF_BEYOND;
-		w->severity = worst_c == DIFF_SIZE ? size_severity(p->level) : SEV_VIOLATION;
+		/*
+		 * RKHRBC covers changing the Contiguous bit of valid descriptors in
+		 * place. A break (invalid) and a make with another Contiguous bit,
+		 * without the TLBI in between, is an incomplete BBM sequence, not a
+		 * contiguous-bit change: graded as a size change (reference S9).
+		 */
+		if (worst_c == DIFF_CONT && !((cause->old & DESC_VALID) && (cause->val & DESC_VALID)))
+			worst_c = DIFF_SIZE;
+		w->severity = worst_c == DIFF_SIZE || worst_c == DIFF_CONT ? size_severity(p->level, worst_c)
+									    : SEV_VIOLATION;
 		snprintf(w->why, sizeof(w->why), "%s", why[0]);
 	}
 	for (int k = 0; k < 2; k++)
