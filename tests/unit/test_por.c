@@ -96,13 +96,13 @@ typedef struct Toy {
 	unsigned nseen;
 } Toy;
 
-static uint64_t toy_search(Toy *t, unsigned shard, unsigned nshards, uint64_t *pruned)
+static uint64_t toy_search_split(Toy *t, unsigned shard, unsigned nshards, unsigned split, uint64_t *pruned)
 {
 	PorDfs d;
 	uint64_t execs = 0;
 
 	por_dfs_init(&d, t->nthreads, 64);
-	por_dfs_set_shard(&d, shard, nshards, 2);
+	por_dfs_set_shard(&d, shard, nshards, split);
 	*pruned = 0;
 	for (;;) {
 		memset(t->pc, 0, sizeof(t->pc));
@@ -148,6 +148,11 @@ static uint64_t toy_search(Toy *t, unsigned shard, unsigned nshards, uint64_t *p
 	}
 	por_dfs_fini(&d);
 	return execs;
+}
+
+static uint64_t toy_search(Toy *t, unsigned shard, unsigned nshards, uint64_t *pruned)
+{
+	return toy_search_split(t, shard, nshards, 2, pruned);
 }
 
 static void test_dfs(void)
@@ -222,6 +227,24 @@ static void test_dfs(void)
 		CHECK_CASE("%u shards", n);
 		CHECK_EQ_U64(sum, all);
 		CHECK_EQ_U64(reached, outcomes);
+	}
+	CHECK_CASE_END();
+
+	/*
+	 * Executions that end at or above the split depth are run by every
+	 * shard (nothing was split yet) and counted by shard 0 only: the shards
+	 * together still count each execution once.
+	 */
+	for (unsigned n = 2; n <= 3; n++) {
+		uint64_t sum = 0;
+		for (unsigned i = 0; i < n; i++) {
+			Toy s = { .prog = shared, .nthreads = 3, .len = 2 };
+			uint64_t e = toy_search_split(&s, i, n, 6, &pruned);
+			CHECK_CASE("%u shards, split at the end, shard %u", n, i);
+			CHECK_EQ_U64(e, i == 0 ? all : 0);
+			sum += e;
+		}
+		CHECK_EQ_U64(sum, all);
 	}
 	CHECK_CASE_END();
 }
