@@ -427,8 +427,9 @@ typedef struct WalkCtx {
 /*
  * A walker's read of a descriptor (RTGRMW: a separate observer). Under
  * WALK_VIS_AT_DSB a store not yet made visible to this walker by a DSB of
- * its PE (rules_dsb_publishes_to) is not seen: the walk reads the value
- * from before the oldest such store.
+ * its PE is not seen: the walk reads the value from before the oldest such
+ * store (pending_walk_read; pending_walk_values lists every value RSPVBD
+ * allows).
  */
 static uint64_t walk_read(void *ctx, uint64_t pa, int level)
 {
@@ -439,17 +440,8 @@ static uint64_t walk_read(void *ctx, uint64_t pa, int level)
 	if (pa + 8 > m->mem_size)
 		return 0;
 	memcpy(&v, m->phys + pa, 8);
-	if (m->pending_stores && m->cfg.walk_vis == WALK_VIS_AT_DSB) {
-		uint64_t best_tick = ~0ull;
-		for (unsigned i = 0; i < m->npes; i++)
-			for (size_t j = 0; j < m->pe[i].nps; j++) {
-				PendingStore *s = &m->pe[i].ps[j];
-				if (s->pa == pa && s->tick < best_tick && !(s->seen >> w->pe->id & 1)) {
-					best_tick = s->tick;
-					v = s->old;
-				}
-			}
-	}
+	if (m->pend.nstores)
+		v = pending_walk_read(&m->pend, w->pe->id, pa, v);
 	if (!w->quiet)
 		EMIT(m, .type = EV_WALK_DESC, .pe = w->pe->id, .pa = pa, .val = v, .level = level);
 	return v;
@@ -1411,6 +1403,8 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 	for (size_t i = 0; i < m->ntreg_bucket; i++)
 		m->treg_bucket[i] = -1;
 	m->npes = cfg->npes;
+	pending_init(&m->pend, m->npes, cfg->walk_vis == WALK_VIS_AT_DSB,
+		     cfg->tlbi_completion == TLBI_COMPLETE_AT_ISSUE);
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *pe = &m->pe[i];
 		pe->id = (int)i;
@@ -1461,9 +1455,8 @@ void machine_free(Machine *m)
 		free(pe->mr);
 		free(pe->retired);
 		free(pe->scan);
-		free(pe->ps);
-		free(pe->pt);
 	}
+	pending_fini(&m->pend);
 	munmap(m->phys, m->mem_size);
 	free(m->table_bitmap);
 	free(m->treg);
@@ -1702,40 +1695,38 @@ static void tlbi_complete_on(Machine *m, Pe *target, const PendingTlbi *p)
 	     .va = p->op.va, .count = (int)n, .old = p->tick);
 }
 
+static void tlbi_done(void *ctx, int target, const PendingTlbi *t)
+{
+	Machine *m = ctx;
+	tlbi_complete_on(m, &m->pe[target], t);
+}
+
 static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)
 {
 	Machine *m = pe->m;
-	PendingTlbi p = { .op = *op, .issuer = pe->id, .tick = m->tick };
-	int ntargets = 0;
+	uint64_t targets = pending_tlbi_targets(&m->pend, op, pe->id);
 
-	/* IS and OS reach every PE here: one Inner Shareable domain. */
-	for (unsigned i = 0; i < m->npes; i++)
-		ntargets += op->scope != TLBI_LOCAL || &m->pe[i] == pe;
 	/* The issue comes first, also when the TLBI completes at once (tlbi_completion: at-issue). */
 	EMIT(m, .type = EV_TLBI_ISSUE, .pe = pe->id, .pc = pc, .insn = insn, .tlbi = *op,
-	     .va = op->va, .count = ntargets);
-	for (unsigned i = 0; i < m->npes; i++) {
-		Pe *q = &m->pe[i];
-		if (op->scope == TLBI_LOCAL && q != pe)
-			continue;
-		if (m->cfg.broken_tlbi_for_tests && q != pe)
-			continue;
-		if (m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE) {
-			tlbi_complete_on(m, q, &p);
-			continue;
-		}
-		if (q->npt == q->cpt) {
-			q->cpt = q->cpt ? q->cpt * 2 : 8;
-			q->pt = realloc(q->pt, q->cpt * sizeof(*q->pt));
-		}
-		q->pt[q->npt++] = p;
-	}
+	     .va = op->va, .count = __builtin_popcountll(targets));
+	if (m->cfg.broken_tlbi_for_tests)
+		targets &= 1ull << pe->id;
+	pending_tlbi_issue(&m->pend, op, pe->id, m->tick, pc, targets, tlbi_done, m);
+}
+
+static void dsb_published(void *ctx, int storer, const PendingStore *s, uint64_t newly)
+{
+	(void)storer;
+	(void)newly;
+	/* What these walkers read changes now. */
+	mirror_desc_changed(ctx, s->pa);
 }
 
 /*
- * DSB (D8.17.5): the rules module says which of this PE's table stores
- * become visible to which walkers (RSPVBD, by the barrier's domain) and
- * which of the TLBIs it issued complete (RYNJCP, RPSMWS).
+ * DSB (D8.17.5): the pending module, by the rules module, says which of
+ * this PE's table stores become visible to which walkers (RSPVBD, by the
+ * barrier's domain) and which of the TLBIs it issued complete (RYNJCP,
+ * RPSMWS).
  */
 static void pe_exec_dsb(Pe *pe, unsigned crm, uint64_t pc, uint32_t insn)
 {
@@ -1743,37 +1734,8 @@ static void pe_exec_dsb(Pe *pe, unsigned crm, uint64_t pc, uint32_t insn)
 	DsbOp d = rules_dsb_decode(crm);
 
 	EMIT(m, .type = EV_DSB, .pe = pe->id, .pc = pc, .insn = insn, .val = crm);
-	if (d.stores && pe->nps) {
-		uint64_t all = m->npes == 64 ? ~0ull : (1ull << m->npes) - 1, seen = 0;
-		for (unsigned i = 0; i < m->npes; i++)
-			if (rules_dsb_publishes_to(&d, pe->id, (int)i))
-				seen |= 1ull << i;
-		size_t k = 0, n = pe->nps;
-		for (size_t j = 0; j < n; j++) {
-			PendingStore *s = &pe->ps[j];
-			uint64_t before = s->seen;
-			s->seen |= seen;
-			/* What these walkers read changes now. */
-			if (s->seen != before)
-				mirror_desc_changed(m, s->pa);
-			if (s->seen != all)
-				pe->ps[k++] = *s;
-		}
-		pe->nps = k;
-		m->pending_stores -= n - k;
-	}
-	for (unsigned i = 0; i < m->npes; i++) {
-		Pe *q = &m->pe[i];
-		size_t k = 0;
-		for (size_t j = 0; j < q->npt; j++) {
-			PendingTlbi *p = &q->pt[j];
-			if (p->issuer == pe->id && rules_dsb_completes(&d, &p->op))
-				tlbi_complete_on(m, q, p);
-			else
-				q->pt[k++] = *p;
-		}
-		q->npt = k;
-	}
+	pending_dsb_stores(&m->pend, pe->id, &d, dsb_published, m);
+	pending_dsb_tlbis(&m->pend, pe->id, &d, tlbi_done, m);
 }
 
 static void pe_exec_at(Pe *pe, unsigned op2, uint64_t va)
@@ -2024,17 +1986,9 @@ static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 			if (r->level < 3 && desc_kind(val, r->level) == DESC_KIND_TABLE)
 				table_register_tree(m, val & DESC_OA_MASK, r->level + 1, va, r->root);
 		}
-		if (m->cfg.walk_vis != WALK_VIS_AT_DSB)
+		/* Visible to the walkers at once, or at the DSB (walk_vis, RSPVBD). */
+		if (!pending_store(&m->pend, pe->id, s->pa, s->old, val, m->tick))
 			mirror_desc_changed(m, s->pa);
-		if (m->cfg.walk_vis == WALK_VIS_AT_DSB) {
-			if (pe->nps == pe->cps) {
-				pe->cps = pe->cps ? pe->cps * 2 : 16;
-				pe->ps = realloc(pe->ps, pe->cps * sizeof(*pe->ps));
-			}
-			pe->ps[pe->nps++] = (PendingStore){ .pa = s->pa, .old = s->old, .val = val,
-							    .tick = m->tick };
-			m->pending_stores++;
-		}
 		if (m->cfg.spec_fill == SPEC_FILL_ADVERSARIAL && nreg)
 			spec_fill_after_store(m, s->pa, val);
 	}
@@ -2373,8 +2327,6 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->nst = 0;
 		pe->monitor = ~0ull;
 		pe->event_reg = false;
-		pe->nps = 0;
-		pe->npt = 0;
 		uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &zero);
 		uc_reg_write(pe->uc, UC_ARM64_REG_ESR_EL1, &zero);
 		uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &zero);
@@ -2388,7 +2340,8 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 	m->lazy_fills = 0;
 	m->rng = m->cfg.seed ? m->cfg.seed : 1;
 	m->nrunning = m->nalive = 0;
-	m->pending_stores = 0;
+	pending_reset(&m->pend, m->npes, m->cfg.walk_vis == WALK_VIS_AT_DSB,
+		      m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE);
 	m->armed_monitors = 0;
 	m->nfaults = 0;
 	return true;
@@ -2414,7 +2367,7 @@ uint64_t machine_pe_pc(Machine *m, unsigned i) { return pe_pc(&m->pe[i]); }
 BbmLevel machine_pe_level(const Machine *m, unsigned i) { return m->pe[i].level; }
 Tlb *machine_pe_tlb(Machine *m, unsigned i) { return &m->pe[i].tlb; }
 const char *machine_pe_error(const Machine *m, unsigned i) { return m->pe[i].error; }
-size_t machine_pe_pending_tlbis(const Machine *m, unsigned i) { return m->pe[i].npt; }
+size_t machine_pe_pending_tlbis(const Machine *m, unsigned i) { return pending_tlbis(&m->pend, i); }
 
 uint64_t machine_pe_x(Machine *m, unsigned i, unsigned reg)
 {

@@ -5,6 +5,7 @@
 
 #include <unicorn/unicorn.h>
 #include "bbmsim/machine.h"
+#include "bbmsim/pending.h"
 
 #define MIRROR_WINDOW_MAX (1ull << 28)
 #define MIRROR_RECENT 4
@@ -54,19 +55,6 @@ typedef struct BatchUndo {
 	unsigned len;
 	uint8_t bytes[64];
 } BatchUndo;
-
-/* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
-typedef struct PendingStore {
-	uint64_t pa, old, val, tick;
-	uint64_t seen;               /* walkers (PE bits) a DSB already made it visible to */
-} PendingStore;
-
-/* A TLBI issued and not yet completed on its target. */
-typedef struct PendingTlbi {
-	TlbiOp op;
-	int issuer;
-	uint64_t tick;
-} PendingTlbi;
 
 /* A store seen by the write hook in this step, to a table page. */
 typedef struct StepStore {
@@ -138,11 +126,6 @@ typedef struct Pe {
 
 	uint64_t monitor;            /* exclusive monitor granule PA, ~0 = clear */
 	bool event_reg;
-
-	PendingStore *ps;
-	size_t nps, cps;
-	PendingTlbi *pt;             /* TLBIs targeting this PE */
-	size_t npt, cpt;
 } Pe;
 
 /* Registration of a page as a translation table at a level, for a VA base. */
@@ -171,7 +154,7 @@ struct Machine {
 	uint64_t lazy_fills;         /* first accesses to walkable pages */
 	uint64_t rng;
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */
-	size_t pending_stores;       /* total over PEs */
+	Pending pend;                /* table stores and TLBIs in flight until a DSB (pending.h) */
 	unsigned armed_monitors;
 	bool check_mirror;           /* BBMSIM_CHECK_MIRROR: self-check every mirrored access */
 	uint64_t test_error_page, test_crash_page;   /* BBMSIM_TEST_ERROR_VA, _CRASH_VA (tests only) */
