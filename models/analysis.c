@@ -56,6 +56,7 @@
 #include <string.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/pending.h"
+#include "bbmsim/reach.h"
 #include "bbmsim/rules.h"
 #include "bbmsim/sysinsn.h"
 
@@ -376,15 +377,7 @@ static uint64_t an_read(void *ctx, uint64_t pa, int level)
 /* Does a walk of @va through the tables of @r (MMU on or not) read @desc_pa at @level? */
 static bool tree_reaches(Analysis *a, const WalkRegs *r, uint64_t va, uint64_t desc_pa, int level)
 {
-	WalkRegs on = *r;
-	WalkResult w;
-
-	on.sctlr |= SCTLR_M;
-	walk_translate(&on, va, an_read, a, NULL, &w);
-	for (int i = 0; i < w.nsteps; i++)
-		if (w.step[i].pa == desc_pa && w.step[i].level == level)
-			return true;
-	return false;
+	return reach_walk_reads(r, va, desc_pa, level, an_read, a);
 }
 
 /* Does PE @p's walk for @va (its MMU on, its current registers) read @desc_pa at @level? */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "machine_priv.h"
+#include "bbmsim/reach.h"
 #include "bbmsim/rules.h"
 #include "bbmsim/sysinsn.h"
 
@@ -138,84 +139,15 @@ void machine_mark_table_pages(Machine *m, uint64_t pa, uint64_t len)
 		m->table_bitmap[(p >> PAGE_SHIFT) >> 3] |= (uint8_t)(1u << ((p >> PAGE_SHIFT) & 7));
 }
 
-static size_t treg_hash(const Machine *m, uint64_t page)
+static uint64_t phys_read(void *ctx, uint64_t pa, int level)
 {
-	return ((page >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull >> 20) & (m->ntreg_bucket - 1);
+	(void)level;
+	return machine_phys_read64(ctx, pa);
 }
 
-/* Remember that @page is a table at @level translating from @va_base under @root. */
-static void table_register(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root)
+static void table_page_new(void *ctx, uint64_t page)
 {
-	if (page >= m->mem_size)
-		return;
-	size_t b = treg_hash(m, page);
-	for (int32_t i = m->treg_bucket[b]; i >= 0; i = m->treg[i].next) {
-		TableReg *r = &m->treg[i];
-		if (r->page == page && r->level == level && r->va_base == va_base && r->root == root)
-			return;
-	}
-	if (m->ntreg == m->ctreg) {
-		m->ctreg = m->ctreg ? m->ctreg * 2 : 256;
-		m->treg = realloc(m->treg, m->ctreg * sizeof(*m->treg));
-	}
-	m->treg[m->ntreg] = (TableReg){ .page = page, .level = level, .va_base = va_base,
-					.root = root, .next = m->treg_bucket[b] };
-	m->treg_bucket[b] = (int32_t)m->ntreg++;
-	machine_mark_table_pages(m, page, PAGE_SIZE);
-}
-
-static uint64_t ttbr_root(const WalkRegs *r, int t)
-{
-	return (t ? r->ttbr1 : r->ttbr0) & TTBR_BADDR & DESC_OA_MASK;
-}
-
-static uint64_t ttbr_va_base(const WalkRegs *r, int t)
-{
-	unsigned tsz = t ? TCR_T1SZ(r->tcr) : TCR_T0SZ(r->tcr);
-	tsz = tsz < 16 ? 16 : tsz;
-	return t ? ~0ull << (64 - tsz) : 0;
-}
-
-/*
- * Register the table at @page and every table below it, so that a store to
- * any descriptor of a live tree is recognised as one (level and VA known)
- * even before any PE has walked there. Pages already registered for the
- * same place are not walked again.
- */
-#define TABLE_REGISTER_BUDGET 65536    /* table pages per tree walk: garbage tables stay bounded */
-
-static void table_register_walk(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root,
-				unsigned *budget)
-{
-	if (page >= m->mem_size || !*budget)
-		return;
-	--*budget;
-	size_t before = m->ntreg;
-	table_register(m, page, level, va_base, root);
-	if (m->ntreg == before || level >= 3)
-		return;     /* known already, or a last-level table */
-	uint64_t size = desc_level_size(level);
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t d = machine_phys_read64(m, page + i * 8);
-		if (desc_kind(d, level) == DESC_KIND_TABLE)
-			table_register_walk(m, d & DESC_OA_MASK, level + 1, va_base + i * size, root, budget);
-	}
-}
-
-static void table_register_tree(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root)
-{
-	unsigned budget = TABLE_REGISTER_BUDGET;
-	table_register_walk(m, page, level, va_base, root, &budget);
-}
-
-static void register_roots(Machine *m, const WalkRegs *r)
-{
-	if (!(r->sctlr & SCTLR_M))
-		return;
-	for (int t = 0; t < 2; t++)
-		if (!(r->tcr & (t ? TCR_EPD1 : TCR_EPD0)))
-			table_register_tree(m, ttbr_root(r, t), walk_start_level(r, t), ttbr_va_base(r, t),
-					    ttbr_root(r, t));
+	machine_mark_table_pages(ctx, page, PAGE_SIZE);
 }
 
 /* --- mirror: the PE's Unicorn map follows its TLB ---------------------------- */
@@ -472,8 +404,8 @@ static void pe_fill_walk_cache(Pe *pe, const WalkResult *w)
 		const WalkStep *s = &w->step[i];
 		if (s->from_cache || desc_kind(s->desc, s->level) != DESC_KIND_TABLE)
 			continue;
-		table_register(m, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
-			       ttbr_root(&pe->regs, w->ttbr));
+		reach_register(&m->reach, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
+			       reach_ttbr_root(&pe->regs, w->ttbr));
 		if (!m->cfg.tlb.walk_cache)
 			continue;
 		TlbEntry e = { .va = s->va_base, .pa = s->desc & DESC_OA_MASK, .desc_pa = s->pa,
@@ -614,8 +546,8 @@ static bool mirror_walkable(Pe *pe, const MirrorRegion *r, uint64_t va, WalkResu
 	for (int i = 0; i < w->nsteps; i++) {
 		const WalkStep *s = &w->step[i];
 		if (!s->from_cache && desc_kind(s->desc, s->level) == DESC_KIND_TABLE)
-			table_register(m, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
-				       ttbr_root(&pe->regs, w->ttbr));
+			reach_register(&m->reach, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
+				       reach_ttbr_root(&pe->regs, w->ttbr));
 	}
 	return true;
 }
@@ -866,15 +798,16 @@ static void mirror_desc_changed(Machine *m, uint64_t pa)
 {
 	uint64_t page = pa & ~(PAGE_SIZE - 1);
 
-	for (int32_t i = m->treg_bucket[treg_hash(m, page)]; i >= 0; i = m->treg[i].next) {
-		const TableReg *r = &m->treg[i];
-		if (r->page != page)
-			continue;
-		uint64_t size = desc_level_size(r->level);
-		uint64_t va = r->va_base + ((pa - page) >> 3) * size;
+	/* A copy: the walks below may register tables (and move the registry). */
+	/* A copy: the walks below may register tables (and move the registry). */
+	for (const ReachTable *t = reach_first(&m->reach, page); t;) {
+		ReachTable r = *t;
+		uint64_t size = desc_level_size(r.level);
+		uint64_t va = reach_desc_va(&r, pa);
 		for (unsigned k = 0; k < m->npes; k++)
 			if (m->pe[k].nmr && (m->pe[k].regs.sctlr & SCTLR_M))
 				mirror_reexamine(&m->pe[k], va, va + size - 1, PAGES_WALKABLE);
+		t = reach_next(&m->reach, &r);
 	}
 }
 
@@ -1398,10 +1331,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->table_bitmap = calloc((m->mem_size >> PAGE_SHIFT) / 8 + 1, 1);
-	m->ntreg_bucket = 4096;
-	m->treg_bucket = malloc(m->ntreg_bucket * sizeof(*m->treg_bucket));
-	for (size_t i = 0; i < m->ntreg_bucket; i++)
-		m->treg_bucket[i] = -1;
+	reach_init(&m->reach, m->mem_size, phys_read, m, table_page_new, m);
 	m->npes = cfg->npes;
 	pending_init(&m->pend, m->npes, cfg->walk_vis == WALK_VIS_AT_DSB,
 		     cfg->tlbi_completion == TLBI_COMPLETE_AT_ISSUE);
@@ -1459,8 +1389,7 @@ void machine_free(Machine *m)
 	pending_fini(&m->pend);
 	munmap(m->phys, m->mem_size);
 	free(m->table_bitmap);
-	free(m->treg);
-	free(m->treg_bucket);
+	reach_fini(&m->reach);
 	free(m->faults);
 	free(m->steps);
 	free(m);
@@ -1555,7 +1484,7 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 	uc_reg_write(pe->uc, sp_bank(pstate), &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);
-	register_roots(m, &pe->regs);
+	reach_register_roots(&m->reach, &pe->regs);
 	return true;
 }
 
@@ -1888,7 +1817,7 @@ static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
 			*slot = v;
 			/* The ASID, the tables or the regime changed: the mirror no longer holds. */
 			mirror_flush(pe);
-			register_roots(m, &pe->regs);
+			reach_register_roots(&m->reach, &pe->regs);
 		} else {
 			*slot = v;
 		}
@@ -1924,20 +1853,16 @@ static void spec_fill_va(Machine *m, Pe *q, uint64_t va)
 static void spec_fill_after_store(Machine *m, uint64_t pa, uint64_t val)
 {
 	uint64_t page = pa & ~(PAGE_SIZE - 1);
-	size_t b = treg_hash(m, page);
 
-	for (int32_t i = m->treg_bucket[b]; i >= 0; i = m->treg[i].next) {
-		TableReg r = m->treg[i];
-		if (r.page != page)
-			continue;
-		uint64_t size = desc_level_size(r.level);
-		uint64_t va = r.va_base + ((pa - page) >> 3) * size;
+	/* A copy: the fills below may register tables (and move the registry). */
+	for (const ReachTable *t = reach_first(&m->reach, page); t;) {
+		ReachTable r = *t;
+		uint64_t va = reach_desc_va(&r, pa);
 		for (unsigned k = 0; k < m->npes; k++) {
 			Pe *q = &m->pe[k];
 			if (q->state == PE_HALTED || q->state == PE_FAULTED || !(q->regs.sctlr & SCTLR_M))
 				continue;
-			int t = walk_select_ttbr(&q->regs, va);
-			if (t < 0 || ttbr_root(&q->regs, t) != r.root)
+			if (!reach_root_translates(&q->regs, va, r.root))
 				continue;
 			if (desc_kind(val, r.level) == DESC_KIND_TABLE && r.level < 3) {
 				uint64_t sub = desc_level_size(r.level + 1);
@@ -1947,6 +1872,7 @@ static void spec_fill_after_store(Machine *m, uint64_t pa, uint64_t val)
 				spec_fill_va(m, q, va);
 			}
 		}
+		t = reach_next(&m->reach, &r);
 	}
 }
 
@@ -1965,26 +1891,25 @@ static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 		 * with level -1 when the page is not known as a table.
 		 */
 		uint64_t page = s->pa & ~(PAGE_SIZE - 1);
-		int32_t reg[8];
+		ReachTable reg[8];
 		unsigned nreg = 0;
-		for (int32_t r = m->treg_bucket[treg_hash(m, page)]; r >= 0 && nreg < 8; r = m->treg[r].next) {
-			bool dup = m->treg[r].page != page;
+		for (const ReachTable *r = reach_first(&m->reach, page); r && nreg < 8; r = reach_next(&m->reach, r)) {
+			bool dup = false;
 			for (unsigned k = 0; k < nreg && !dup; k++)
-				dup = m->treg[reg[k]].level == m->treg[r].level &&
-				      m->treg[reg[k]].va_base == m->treg[r].va_base;
+				dup = reg[k].level == r->level && reg[k].va_base == r->va_base;
 			if (!dup)
-				reg[nreg++] = r;
+				reg[nreg++] = *r;
 		}
 		if (!nreg)
 			EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
 			     .old = s->old, .val = val, .level = -1);
 		for (unsigned k = 0; k < nreg; k++) {
-			const TableReg *r = &m->treg[reg[k]];
-			uint64_t va = r->va_base + ((s->pa - page) >> 3) * desc_level_size(r->level);
+			const ReachTable *r = &reg[k];
+			uint64_t va = reach_desc_va(r, s->pa);
 			EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
 			     .old = s->old, .val = val, .level = r->level, .va = va);
 			if (r->level < 3 && desc_kind(val, r->level) == DESC_KIND_TABLE)
-				table_register_tree(m, val & DESC_OA_MASK, r->level + 1, va, r->root);
+				reach_register_tree(&m->reach, val & DESC_OA_MASK, r->level + 1, va, r->root);
 		}
 		/* Visible to the walkers at once, or at the DSB (walk_vis, RSPVBD). */
 		if (!pending_store(&m->pend, pe->id, s->pa, s->old, val, m->tick))
@@ -2332,9 +2257,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &zero);
 	}
 	memset(m->table_bitmap, 0, (m->mem_size >> PAGE_SHIFT) / 8 + 1);
-	m->ntreg = 0;
-	for (size_t i = 0; i < m->ntreg_bucket; i++)
-		m->treg_bucket[i] = -1;
+	reach_reset(&m->reach);
 	m->tick = 0;
 	m->batched = 0;
 	m->lazy_fills = 0;

@@ -6,6 +6,7 @@
 #include <unicorn/unicorn.h>
 #include "bbmsim/machine.h"
 #include "bbmsim/pending.h"
+#include "bbmsim/reach.h"
 
 #define MIRROR_WINDOW_MAX (1ull << 28)
 #define MIRROR_RECENT 4
@@ -128,25 +129,13 @@ typedef struct Pe {
 	bool event_reg;
 } Pe;
 
-/* Registration of a page as a translation table at a level, for a VA base. */
-typedef struct TableReg {
-	uint64_t page;               /* PA of the table page */
-	uint64_t va_base;            /* first VA the table translates */
-	uint64_t root;               /* PA of the level-0 (start level) table */
-	int level;
-	int32_t next;
-} TableReg;
-
 struct Machine {
 	MachineConfig cfg;
 	SchedStep *steps;
 	uint8_t *phys;               /* mem_size bytes, MAP_NORESERVE */
 	uint64_t mem_size;
 	uint8_t *table_bitmap;       /* one bit per physical page */
-	TableReg *treg;
-	size_t ntreg, ctreg;
-	int32_t *treg_bucket;
-	size_t ntreg_bucket;
+	Reach reach;                 /* the pages known as tables (reach.h) */
 	Pe pe[MACHINE_MAX_PES];
 	unsigned npes;
 	uint64_t tick;
