@@ -154,4 +154,36 @@ struct Machine {
 	size_t nfaults, cfaults;
 };
 
+/* How a walk by the machine reads descriptors (walker.c). */
+typedef struct WalkCtx {
+	Machine *m;
+	Pe *pe;
+	bool quiet;
+} WalkCtx;
+
+/* A translation by the TLB and walker (xlat.c), as the mirror and AT take it. */
+typedef struct Xlat {
+	FaultKind fault;
+	int level;
+	uint64_t pa;
+	TlbEntry entry;      /* the translation used */
+	bool uncached;       /* nT block translated without a TLB entry */
+	bool multihit;
+} Xlat;
+
+/* Events: stamped with the machine's tick. */
+static inline void emit(Machine *m, Event *ev)
+{
+	ev->tick = m->tick;
+	m->ev_fn(m->ev_ctx, ev);
+}
+
+#define EMIT(m, ...)                                  \
+	do {                                          \
+		if ((m)->ev_fn) {                     \
+			Event ev_ = { __VA_ARGS__ };  \
+			emit((m), &ev_);              \
+		}                                     \
+	} while (0)
+
 #endif
