@@ -589,9 +589,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		pe->midr = cfg->midr;
 		pe->state = PE_HALTED;     /* until machine_pe_init; not counted */
 		pe->fc_epoch = ~0ull;
-		pe->mirror_win = PAGE_SIZE;
-		pe->mr = calloc(m->cfg.mirror_regions, sizeof(*pe->mr));
-		pe->retired = calloc(m->cfg.mirror_regions, sizeof(*pe->retired));
+		mirror_init(pe, m->cfg.mirror_regions);
 		TlbConfig tc = cfg->tlb;
 		tc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
 		tlb_init(&pe->tlb, &tc);
@@ -625,11 +623,7 @@ void machine_free(Machine *m)
 		if (pe->uc)
 			uc_close(pe->uc);
 		tlb_fini(&pe->tlb);
-		for (unsigned j = 0; j < pe->nmr; j++)
-			free(pe->mr[j].backed);
-		free(pe->mr);
-		free(pe->retired);
-		free(pe->scan);
+		mirror_fini(pe);
 	}
 	pending_fini(&m->pend);
 	munmap(m->phys, m->mem_size);
@@ -1042,7 +1036,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *pe = &m->pe[i];
 		uint64_t zero = 0;
-		mirror_flush(pe);
+		mirror_reset(pe);
 		/*
 		 * Unicorn's translated code is kept (a flush costs ~30 ms): callers must
 		 * not place different code at the same VA across resets (machine.h).
@@ -1062,10 +1056,6 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->vbar = 0;
 		pe->level = m->cfg.level;
 		pe->midr = m->cfg.midr;
-		pe->mr_peak = 0;
-		pe->mirror_win = PAGE_SIZE;
-		pe->mirror_last_lo = pe->mirror_last_hi = 0;
-		pe->ntemp = 0;
 		pe->fc_va = 0;
 		pe->fc_epoch = ~0ull;
 		pe->fc_host = NULL;

@@ -584,3 +584,28 @@ void mirror_bulk_end(Pe *pe)
 	pe->bulk_inval = false;
 	mirror_revalidate(pe);
 }
+
+void mirror_init(Pe *pe, unsigned nregions)
+{
+	pe->mirror_win = PAGE_SIZE;
+	pe->mr = calloc(nregions, sizeof(*pe->mr));
+	pe->retired = calloc(nregions, sizeof(*pe->retired));
+}
+
+void mirror_fini(Pe *pe)
+{
+	for (unsigned j = 0; j < pe->nmr; j++)
+		free(pe->mr[j].backed);
+	free(pe->mr);
+	free(pe->retired);
+	free(pe->scan);
+}
+
+void mirror_reset(Pe *pe)
+{
+	mirror_flush(pe);
+	pe->mr_peak = 0;
+	pe->mirror_win = PAGE_SIZE;
+	pe->mirror_last_lo = pe->mirror_last_hi = 0;
+	pe->ntemp = 0;
+}

@@ -9,6 +9,14 @@
 
 #include "machine_priv.h"
 
+/* --- lifecycle ------------------------------------------------------------- */
+
+/* Room for @nregions regions (MachineConfig.mirror_regions); nothing mapped. */
+void mirror_init(Pe *pe, unsigned nregions);
+void mirror_fini(Pe *pe);
+/* Unmap everything and forget the window sizes (machine_reset). */
+void mirror_reset(Pe *pe);
+
 /* --- told: what changed -------------------------------------------------- */
 
 /* @x translated @va for @pe: map its page (and neighbours, lazily) if not mapped. */
