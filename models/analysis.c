@@ -37,8 +37,12 @@
  *    removes them only if tlbi_covers() says so for that tag (tlb.c).
  *  - A PE whose MMU is off keeps what it cached (no TLBI happened): its
  *    stale entries are judged when it turns the MMU on again.
- *  - Barriers are read by the rules module (rules.h): what a DSB publishes
- *    to which walker, and which TLBIs it completes.
+ *  - Stores in flight and TLBIs not yet complete are kept by the pending
+ *    module (pending.h), the one the machine executes: a stale entry's
+ *    replacing store becomes visible to a walker when pending_dsb_stores
+ *    says so (RSPVBD, by rules_dsb_publishes_to). TLBIs complete when the
+ *    machine reports it (EV_TLBI_COMPLETE); the analysis takes them off
+ *    its pending lists then, and those left at the end never completed.
  *  - At the end, every change that needed a TLBI and got none covering it
  *    is a rule violation (RGPPYH), whatever window it opened; so is a
  *    contiguous group still misprogrammed when a TLBI covering it is issued
@@ -53,6 +57,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bbmsim/analysis.h"
+#include "bbmsim/pending.h"
+#include "bbmsim/reach.h"
 #include "bbmsim/rules.h"
 #include "bbmsim/sysinsn.h"
 
@@ -114,13 +120,6 @@ typedef struct PeState_ {
 	unsigned ocount[64];    /* open windows per size (log2) */
 } PeA;
 
-typedef struct TlbiTrack {
-	int issuer;
-	uint64_t tick, pc;
-	TlbiOp op;
-	int remaining;
-} TlbiTrack;
-
 struct Analysis {
 	PeA pe[64];
 	unsigned npes;
@@ -132,8 +131,7 @@ struct Analysis {
 	size_t nw, cw;
 	Violation *v;
 	size_t nv, cv;
-	TlbiTrack *tt;
-	size_t ntt, ctt;
+	Pending pend;           /* stores not yet visible to walkers, TLBIs not yet complete */
 	WindowCause *causes;    /* the writes that made entries stale */
 	size_t ncauses, ccauses;
 	ContGroup *cg;
@@ -200,6 +198,8 @@ Analysis *analysis_new(const AnalysisPe *pes, unsigned npes, const BbmKnobs *kno
 	a->ttl_strict = true;
 	a->rd = rd;
 	a->rd_ctx = rd_ctx;
+	/* The latest visibility and completion: what the walkers could still read or hold. */
+	pending_init(&a->pend, a->npes, true, false);
 	return a;
 }
 
@@ -225,7 +225,7 @@ void analysis_free(Analysis *a)
 	}
 	free(a->w);
 	free(a->v);
-	free(a->tt);
+	pending_fini(&a->pend);
 	free(a->causes);
 	free(a->cg);
 	free(a);
@@ -379,15 +379,7 @@ static uint64_t an_read(void *ctx, uint64_t pa, int level)
 /* Does a walk of @va through the tables of @r (MMU on or not) read @desc_pa at @level? */
 static bool tree_reaches(Analysis *a, const WalkRegs *r, uint64_t va, uint64_t desc_pa, int level)
 {
-	WalkRegs on = *r;
-	WalkResult w;
-
-	on.sctlr |= SCTLR_M;
-	walk_translate(&on, va, an_read, a, NULL, &w);
-	for (int i = 0; i < w.nsteps; i++)
-		if (w.step[i].pa == desc_pa && w.step[i].level == level)
-			return true;
-	return false;
+	return reach_walk_reads(r, va, desc_pa, level, an_read, a);
 }
 
 /* Does PE @p's walk for @va (its MMU on, its current registers) read @desc_pa at @level? */
@@ -834,6 +826,11 @@ static void on_desc_write(Analysis *a, const Event *ev)
 	uint64_t size = desc_level_size(L);
 	DescKind kv = desc_kind(V, L), kw = desc_kind(W, L);
 	PeA *storer = &a->pe[ev->pe];
+	const PendingStores *ps = &a->pend.st[ev->pe];
+
+	/* One store, one pending entry (a descriptor translating several VAs comes once per VA). */
+	if (!ps->n || ps->s[ps->n - 1].pa != D || ps->s[ps->n - 1].tick != ev->tick)
+		pending_store(&a->pend, ev->pe, D, V, W, ev->tick);
 
 	/* nT is RES0 without FEAT_BBM (IPJZBK): flag it on a level 0 PE. */
 	if (kw == DESC_KIND_BLOCK && (W & DESC_NT) && !(V & DESC_NT) && storer->level == BBM_L0)
@@ -931,6 +928,25 @@ static void on_desc_write(Analysis *a, const Event *ev)
 		note_cont_group(a, D, va, L, &cause);
 }
 
+/* A store became visible to the walkers in @newly: so did the stale entries it made. */
+static void on_published(void *ctx, int storer, const PendingStore *s, uint64_t newly)
+{
+	Analysis *a = ctx;
+
+	for (unsigned pi = 0; pi < a->npes; pi++) {
+		PeA *p = &a->pe[pi];
+		if (!(newly >> pi & 1))
+			continue;
+		for (size_t i = 0; i < p->nst; i++) {
+			Stale *st = &p->st[i];
+			const WindowCause *c = &a->causes[st->cause];
+			if (st->storer == storer && st->visible_tick == NOT_YET && c->tick == s->tick &&
+			    c->desc_pa == s->pa)
+				st->visible_tick = a->now;
+		}
+	}
+}
+
 static void on_dsb(Analysis *a, const Event *ev)
 {
 	DsbOp d = rules_dsb_decode((unsigned)ev->val);
@@ -938,14 +954,12 @@ static void on_dsb(Analysis *a, const Event *ev)
 
 	snprintf(by, sizeof(by), "dsb %s by PE%d made the new descriptor visible",
 		 rules_dsb_name(&d, name, sizeof(name)), ev->pe);
+	/* RSPVBD: only the walkers of the barrier's domain (pending.c, rules.c). */
+	uint64_t to = pending_dsb_stores(&a->pend, ev->pe, &d, on_published, a);
 	for (unsigned pi = 0; pi < a->npes; pi++) {
 		PeA *p = &a->pe[pi];
-		/* RSPVBD: only the walkers of the barrier's domain (rules.c). */
-		if (!rules_dsb_publishes_to(&d, ev->pe, (int)pi))
+		if (!(to >> pi & 1))
 			continue;
-		for (size_t i = 0; i < p->nst; i++)
-			if (p->st[i].storer == ev->pe && p->st[i].visible_tick == NOT_YET)
-				p->st[i].visible_tick = ev->tick;
 		for (size_t i = p->nfo; i-- > 0;)
 			if (p->fo[i].close_storer == ev->pe)
 				drop_fault(a, p, i, by);
@@ -956,9 +970,8 @@ static void on_tlbi_issue(Analysis *a, const Event *ev)
 {
 	char name[24], when[64];
 
-	GROW(a->tt, a->ntt, a->ctt);
-	a->tt[a->ntt++] = (TlbiTrack){ .issuer = ev->pe, .tick = ev->tick, .pc = ev->pc, .op = ev->tlbi,
-				       .remaining = ev->count };
+	pending_tlbi_issue(&a->pend, &ev->tlbi, ev->pe, ev->tick, ev->pc,
+			   pending_tlbi_targets(&a->pend, &ev->tlbi, ev->pe), NULL, NULL);
 	/* Contiguous groups this TLBI covers are judged as they stand now. */
 	for (size_t i = a->ncg; i-- > 0;) {
 		const ContGroup *g = &a->cg[i];
@@ -978,12 +991,9 @@ static void on_tlbi_complete(Analysis *a, const Event *ev)
 	char name[24], by[96];
 
 	uint64_t issue_pc = 0;
-	for (size_t i = 0; i < a->ntt; i++)
-		if (a->tt[i].issuer == ev->other_pe && a->tt[i].tick == issued && a->tt[i].remaining > 0) {
-			a->tt[i].remaining--;
-			issue_pc = a->tt[i].pc;
-			break;
-		}
+	PendingTlbi t;
+	if (pending_tlbi_take(&a->pend, ev->pe, ev->other_pe, issued, &t))
+		issue_pc = t.pc;
 	tlbi_name(&ev->tlbi, name, sizeof(name));
 	snprintf(by, sizeof(by), "tlbi %s from PE%d completed", name, ev->other_pe);
 	size_t k = 0;
@@ -1197,6 +1207,15 @@ static void flag_uninvalidated(Analysis *a)
 	free(pes);
 }
 
+static int tlbi_issue_order(const void *x, const void *y)
+{
+	const PendingTlbi *a = x, *b = y;
+
+	if (a->tick != b->tick)
+		return a->tick < b->tick ? -1 : 1;
+	return a->issuer - b->issuer;
+}
+
 void analysis_finish(Analysis *a, uint64_t end_tick)
 {
 	char what[160], name[24];
@@ -1223,15 +1242,25 @@ void analysis_finish(Analysis *a, uint64_t end_tick)
 		a->now = c.tick;
 		judge_cont_group(a, a->ncg - 1, c.pe, c.pc, "at the end of the run");
 	}
-	a->now = end_tick;
-	for (size_t i = 0; i < a->ntt; i++) {
-		if (a->tt[i].remaining <= 0)
-			continue;
-		tlbi_name(&a->tt[i].op, name, sizeof(name));
+	/* TLBIs still pending on some target, in issue order, one violation each. */
+	size_t nleft = 0;
+	for (unsigned i = 0; i < a->npes; i++)
+		nleft += a->pend.tl[i].n;
+	PendingTlbi *left = malloc((nleft ? nleft : 1) * sizeof(*left));
+	nleft = 0;
+	for (unsigned i = 0; i < a->npes; i++)
+		for (size_t j = 0; j < a->pend.tl[i].n; j++)
+			left[nleft++] = a->pend.tl[i].t[j];
+	qsort(left, nleft, sizeof(*left), tlbi_issue_order);
+	for (size_t i = 0, n; i < nleft; i += n) {
+		for (n = 1; i + n < nleft && !tlbi_issue_order(&left[i], &left[i + n]); n++)
+			;
+		tlbi_name(&left[i].op, name, sizeof(name));
 		snprintf(what, sizeof(what), "tlbi %s issued at tick %llu never completed on %d PE(s): no DSB after it",
-			 name, (unsigned long long)a->tt[i].tick, a->tt[i].remaining);
-		a->now = a->tt[i].tick;
-		add_violation(a, a->tt[i].issuer, a->tt[i].pc, "RYNJCP", what);
+			 name, (unsigned long long)left[i].tick, (int)n);
+		a->now = left[i].tick;
+		add_violation(a, left[i].issuer, left[i].pc, "RYNJCP", what);
 	}
+	free(left);
 	a->now = end_tick;
 }

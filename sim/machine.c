@@ -1,16 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * machine.c - PEs on Unicorn engines, driven by the TLB and walker models.
+ * machine.c - PEs on Unicorn engines, driven by the TLB and walker models:
+ * the glue. It owns the engines and their hooks, physical memory, the
+ * stepping and batching of instructions, the scheduler, the table stores a
+ * step made and the machine's lifecycle and accessors; the rooms below do
+ * the rest (docs/design.md, "The machine's files"):
+ *
+ *   machine.c   engines, hooks, stepping, scheduler, table stores, lifecycle
+ *     sysexec.c   the system instructions (TLBI, DSB, AT, MSR/MRS, ...)
+ *       pe.c        registers, PSTATE, exceptions, run state
+ *       xlat.c      translation: TLB, walks, fills, access checks
+ *         mirror.c    the engine's memory map as a view of the TLB
+ *           walker.c    what a walker reads (pending stores, RSPVBD)
+ *   models/     the rules (pending.c, rules.c, tlb.c, reach.c, walk.c, ...)
+ *
+ * Each file calls only files below it (tests/layers_test.py); the TLB's
+ * on_change and the reach registry's on_new are the callbacks by which
+ * lower rooms report up.
  *
  * Data flow of one guest store to a descriptor:
  *   Unicorn executes the STR through the PE's mirror region -> the write hook
  *   sees the VA, finds the PA through the mirror and, if the page is table
  *   memory, records (PA, old value) -> after the step the machine reads the
  *   new value, reports EV_DESC_WRITE, keeps the store pending for walkers
- *   until this PE's next DSB (walk_vis policy), registers newly linked
- *   tables, and under SPEC_FILL_ADVERSARIAL lets every PE that can reach the
- *   descriptor cache the new entry at once. Other PEs keep using their old
- *   TLB entries (and mirror regions) until a TLBI covering them completes.
+ *   until this PE's next DSB (walk_vis policy, models/pending.c), registers
+ *   newly linked tables (models/reach.c), and under SPEC_FILL_ADVERSARIAL
+ *   lets every PE that can reach the descriptor cache the new entry at once.
+ *   Other PEs keep using their old TLB entries (and mirror regions) until a
+ *   TLBI covering them completes.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -19,7 +36,13 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "machine_priv.h"
-#include "bbmsim/rules.h"
+#include "mirror.h"
+#include "pe.h"
+#include "sysexec.h"
+#include "walker.h"
+#include "xlat.h"
+#include "bbmsim/pending.h"
+#include "bbmsim/reach.h"
 #include "bbmsim/sysinsn.h"
 
 #define DEFAULT_MAX_INSNS 10000000ull
@@ -65,38 +88,7 @@ const char *event_type_name(EventType t)
 	return names[t];
 }
 
-static void emit(Machine *m, Event *ev)
-{
-	ev->tick = m->tick;
-	m->ev_fn(m->ev_ctx, ev);
-}
-
-#define EMIT(m, ...)                                  \
-	do {                                          \
-		if ((m)->ev_fn) {                     \
-			Event ev_ = { __VA_ARGS__ };  \
-			emit((m), &ev_);              \
-		}                                     \
-	} while (0)
-
-/* Keep the counts the scheduler needs, so that a step does not scan every PE. */
-static void pe_set_state(Pe *pe, PeState st)
-{
-	Machine *m = pe->m;
-	bool was_alive = pe->state == PE_RUNNING || pe->state == PE_SLEEPING;
-	bool alive = st == PE_RUNNING || st == PE_SLEEPING;
-
-	if (pe->counted) {
-		m->nrunning -= pe->state == PE_RUNNING;
-		m->nalive -= was_alive;
-	}
-	pe->state = st;
-	pe->counted = true;
-	m->nrunning += st == PE_RUNNING;
-	m->nalive += alive;
-}
-
-/* --- physical memory and table registry ---------------------------------- */
+/* --- physical memory and the table registry's callbacks ------------------- */
 
 bool machine_phys_write(Machine *m, uint64_t pa, const void *buf, size_t len)
 {
@@ -138,790 +130,20 @@ void machine_mark_table_pages(Machine *m, uint64_t pa, uint64_t len)
 		m->table_bitmap[(p >> PAGE_SHIFT) >> 3] |= (uint8_t)(1u << ((p >> PAGE_SHIFT) & 7));
 }
 
-static size_t treg_hash(const Machine *m, uint64_t page)
+static uint64_t phys_read(void *ctx, uint64_t pa, int level)
 {
-	return ((page >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ull >> 20) & (m->ntreg_bucket - 1);
+	(void)level;
+	return machine_phys_read64(ctx, pa);
 }
 
-/* Remember that @page is a table at @level translating from @va_base under @root. */
-static void table_register(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root)
+static void table_page_new(void *ctx, uint64_t page)
 {
-	if (page >= m->mem_size)
-		return;
-	size_t b = treg_hash(m, page);
-	for (int32_t i = m->treg_bucket[b]; i >= 0; i = m->treg[i].next) {
-		TableReg *r = &m->treg[i];
-		if (r->page == page && r->level == level && r->va_base == va_base && r->root == root)
-			return;
-	}
-	if (m->ntreg == m->ctreg) {
-		m->ctreg = m->ctreg ? m->ctreg * 2 : 256;
-		m->treg = realloc(m->treg, m->ctreg * sizeof(*m->treg));
-	}
-	m->treg[m->ntreg] = (TableReg){ .page = page, .level = level, .va_base = va_base,
-					.root = root, .next = m->treg_bucket[b] };
-	m->treg_bucket[b] = (int32_t)m->ntreg++;
-	machine_mark_table_pages(m, page, PAGE_SIZE);
-}
-
-static uint64_t ttbr_root(const WalkRegs *r, int t)
-{
-	return (t ? r->ttbr1 : r->ttbr0) & TTBR_BADDR & DESC_OA_MASK;
-}
-
-static uint64_t ttbr_va_base(const WalkRegs *r, int t)
-{
-	unsigned tsz = t ? TCR_T1SZ(r->tcr) : TCR_T0SZ(r->tcr);
-	tsz = tsz < 16 ? 16 : tsz;
-	return t ? ~0ull << (64 - tsz) : 0;
-}
-
-/*
- * Register the table at @page and every table below it, so that a store to
- * any descriptor of a live tree is recognised as one (level and VA known)
- * even before any PE has walked there. Pages already registered for the
- * same place are not walked again.
- */
-#define TABLE_REGISTER_BUDGET 65536    /* table pages per tree walk: garbage tables stay bounded */
-
-static void table_register_walk(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root,
-				unsigned *budget)
-{
-	if (page >= m->mem_size || !*budget)
-		return;
-	--*budget;
-	size_t before = m->ntreg;
-	table_register(m, page, level, va_base, root);
-	if (m->ntreg == before || level >= 3)
-		return;     /* known already, or a last-level table */
-	uint64_t size = desc_level_size(level);
-	for (unsigned i = 0; i < 512; i++) {
-		uint64_t d = machine_phys_read64(m, page + i * 8);
-		if (desc_kind(d, level) == DESC_KIND_TABLE)
-			table_register_walk(m, d & DESC_OA_MASK, level + 1, va_base + i * size, root, budget);
-	}
-}
-
-static void table_register_tree(Machine *m, uint64_t page, int level, uint64_t va_base, uint64_t root)
-{
-	unsigned budget = TABLE_REGISTER_BUDGET;
-	table_register_walk(m, page, level, va_base, root, &budget);
-}
-
-static void register_roots(Machine *m, const WalkRegs *r)
-{
-	if (!(r->sctlr & SCTLR_M))
-		return;
-	for (int t = 0; t < 2; t++)
-		if (!(r->tcr & (t ? TCR_EPD1 : TCR_EPD0)))
-			table_register_tree(m, ttbr_root(r, t), walk_start_level(r, t), ttbr_va_base(r, t),
-					    ttbr_root(r, t));
-}
-
-/* --- mirror: the PE's Unicorn map follows its TLB ---------------------------- */
-
-/*
- * Deferred unmaps. Unicorn calls hook_mem inside its load/store helper,
- * after it has looked up the region (a read keeps that MemoryRegion pointer
- * for its permission check) and read its own TLB entry for the address, and
- * before the access itself. uc_mem_map_ptr and uc_mem_unmap, of any region,
- * commit a memory transaction that flushes (and may reallocate) QEMU's
- * whole TLB and frees the unmapped MemoryRegion: done from hook_mem, the
- * access then goes through a freed region or a stale TLB entry (SIGSEGV, or
- * silently the wrong host page). So while pe->in_mem_hook, a region the
- * model drops (an eviction or a prefetch of a lazy fill, say) leaves the
- * mirror at once but stays mapped in the engine as *retired*, and nothing
- * is mapped (mirror_add). The retired regions are unmapped as soon as that
- * is safe: in hook_unmapped (the access has no region and no TLB entry yet)
- * or when the Unicorn call returns (mirror_unmap_retired). That call runs
- * one instruction: a batch stops before any access that needs the model
- * (batch_abort), so its hooks never change the TLB or the mirror. Until
- * then only later accesses of the same instruction can reach a retired
- * region; hook_pa serves those through the model (retired_access).
- * (uc_emu_stop is no way to end the run early: Unicorn checks for it after
- * every load and store, so it abandons the instruction after the access.)
- */
-static void mirror_unmap_retired(Pe *pe)
-{
-	for (unsigned i = 0; i < pe->nretired; i++)
-		uc_mem_unmap(pe->uc, pe->retired[i].va, pe->retired[i].size);
-	pe->nretired = 0;
-}
-
-static void mirror_remove(Pe *pe, unsigned i)
-{
-	MirrorRegion *r = &pe->mr[i];
-	if (pe->in_mem_hook)
-		pe->retired[pe->nretired++] = (RetiredRegion){ .va = r->va, .pa = r->pa, .size = r->size };
-	else
-		uc_mem_unmap(pe->uc, r->va, r->size);
-	free(r->backed);
-	pe->mr[i] = pe->mr[--pe->nmr];
-	pe->mirror_epoch++;
-}
-
-static void mirror_flush(Pe *pe)
-{
-	while (pe->nmr)
-		mirror_remove(pe, pe->nmr - 1);
-	pe->mirror_epoch++;
-}
-
-/* The PA the engine accesses for @va: through a region of the mirror or a retired one; false if unmapped. */
-static bool engine_pa(Pe *pe, uint64_t va, uint64_t *pa, bool *retired)
-{
-	for (unsigned i = 0; i < pe->nmr; i++)
-		if (va - pe->mr[i].va < pe->mr[i].size) {
-			*pa = pe->mr[i].pa + (va - pe->mr[i].va);
-			*retired = false;
-			return true;
-		}
-	for (unsigned i = 0; i < pe->nretired; i++)
-		if (va - pe->retired[i].va < pe->retired[i].size) {
-			*pa = pe->retired[i].pa + (va - pe->retired[i].va);
-			*retired = true;
-			return true;
-		}
-	return false;
-}
-
-/* Drop every region overlapping [va, va+size): the TLB changed there. */
-static void mirror_invalidate(Pe *pe, uint64_t va, uint64_t size)
-{
-	uint64_t end = va + size - 1;
-
-	for (unsigned i = pe->nmr; i-- > 0;) {
-		MirrorRegion *r = &pe->mr[i];
-		if (r->va <= end && va <= r->va + r->size - 1)
-			mirror_remove(pe, i);
-	}
-}
-
-/* The region holding @va, or -1. The hook's fast path: the few regions used last are tried first. */
-static int mirror_find(Pe *pe, uint64_t va)
-{
-	for (unsigned k = 0; k < MIRROR_RECENT; k++) {
-		unsigned i = pe->recent_mr[k];
-		if (i < pe->nmr && va - pe->mr[i].va < pe->mr[i].size)
-			return (int)i;
-	}
-	for (unsigned i = 0; i < pe->nmr; i++)
-		if (va - pe->mr[i].va < pe->mr[i].size) {
-			memmove(&pe->recent_mr[1], &pe->recent_mr[0], (MIRROR_RECENT - 1) * sizeof(pe->recent_mr[0]));
-			pe->recent_mr[0] = i;
-			return (int)i;
-		}
-	return -1;
-}
-
-static bool mirror_backed(const MirrorRegion *r, uint64_t va)
-{
-	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
-	return r->backed[pg >> 6] >> (pg & 63) & 1;
-}
-
-static void mirror_set_backed(MirrorRegion *r, uint64_t va)
-{
-	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
-	r->backed[pg >> 6] |= 1ull << (pg & 63);
-}
-
-static void mirror_clear_backed(MirrorRegion *r, uint64_t va)
-{
-	uint64_t pg = (va - r->va) >> PAGE_SHIFT;
-	r->backed[pg >> 6] &= ~(1ull << (pg & 63));
-}
-
-/* The pages of region @r in [lo, last] (inclusive, so the top of the address space works): [*a, *b]. */
-static bool region_overlap(const MirrorRegion *r, uint64_t lo, uint64_t last, uint64_t *a, uint64_t *b)
-{
-	uint64_t rlast = r->va + r->size - 1;
-
-	if (r->va > last || lo > rlast)
-		return false;
-	*a = lo > r->va ? lo : r->va;
-	*b = last < rlast ? last : rlast;
-	return true;
-}
-
-static uint32_t perms_prot(DescPerms p)
-{
-	return (p.r ? UC_PROT_READ : 0) | (p.w ? UC_PROT_WRITE : 0) | (p.x ? UC_PROT_EXEC : 0);
-}
-
-/* The Unicorn protection a leaf entry grants at the PE's EL (none without AF). */
-static uint32_t entry_prot(const Pe *pe, const TlbEntry *e)
-{
-	return (e->desc & DESC_AF) ? perms_prot(desc_perms(e->desc, pe->el)) : 0;
-}
-
-/*
- * A leaf entry was added to the PE's TLB: the pages it covers in a region
- * become backed when it translates them as the region does; a second entry
- * for a backed page (a multi-hit the model must resolve) or a different
- * translation drops the region.
- */
-static void mirror_entry_added(Pe *pe, const TlbEntry *e)
-{
-	uint64_t lo = e->va, last = e->va + (1ull << e->size_log2) - 1;
-	uint64_t off = e->pa - e->va;
-	uint32_t prot = entry_prot(pe, e);
-
-	if (!e->global && e->asid != walk_asid(&pe->regs))
-		return;     /* translates nothing under the current ASID */
-	for (unsigned i = pe->nmr; i-- > 0;) {
-		MirrorRegion *r = &pe->mr[i];
-		uint64_t a, b;
-		if (!region_overlap(r, lo, last, &a, &b))
-			continue;
-		bool ok = off == r->pa - r->va && prot == r->prot;
-		for (uint64_t p = a; ok && p - a <= b - a; p += PAGE_SIZE)
-			ok = !mirror_backed(r, p);
-		if (!ok) {
-			mirror_remove(pe, i);
-			continue;
-		}
-		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE)
-			mirror_set_backed(r, p);
-	}
-}
-
-/*
- * Map [va, va+size) -> pa with @prot. The caller guarantees that the
- * range is unmapped and that each page is backed or walkable. Evicts the
- * oldest region when the budget is spent, so the region count stays far
- * below the point where QEMU aborts the process (unicorn-2.0.1.md, "Hard
- * limit"). Returns the region, or NULL.
- */
-static MirrorRegion *mirror_add(Pe *pe, uint64_t va, uint64_t pa, uint64_t size, uint32_t prot)
-{
-	Machine *m = pe->m;
-
-	if (!prot || pa >= m->mem_size || size > m->mem_size - pa || pe->in_mem_hook)
-		return NULL;     /* (no map inside hook_mem: see mirror_remove) */
-	if (pe->nmr >= m->cfg.mirror_regions) {
-		unsigned oldest = 0;
-		for (unsigned i = 1; i < pe->nmr; i++)
-			if (pe->mr[i].stamp < pe->mr[oldest].stamp)
-				oldest = i;
-		mirror_remove(pe, oldest);
-	}
-	if (uc_mem_map_ptr(pe->uc, va, size, prot, m->phys + pa) != UC_ERR_OK)
-		return NULL;
-	MirrorRegion *r = &pe->mr[pe->nmr++];
-	*r = (MirrorRegion){ .va = va, .pa = pa, .size = size, .prot = prot, .stamp = ++pe->mr_stamp,
-			     .backed = calloc((size >> PAGE_SHIFT) / 64 + 1, sizeof(uint64_t)) };
-	if (pe->nmr > pe->mr_peak)
-		pe->mr_peak = pe->nmr;
-	return r;
-}
-
-/* --- translation ------------------------------------------------------------ */
-
-typedef struct WalkCtx {
-	Machine *m;
-	Pe *pe;
-	bool quiet;
-} WalkCtx;
-
-/*
- * A walker's read of a descriptor (RTGRMW: a separate observer). Under
- * WALK_VIS_AT_DSB a store not yet made visible to this walker by a DSB of
- * its PE (rules_dsb_publishes_to) is not seen: the walk reads the value
- * from before the oldest such store.
- */
-static uint64_t walk_read(void *ctx, uint64_t pa, int level)
-{
-	WalkCtx *w = ctx;
-	Machine *m = w->m;
-	uint64_t v = 0;
-
-	if (pa + 8 > m->mem_size)
-		return 0;
-	memcpy(&v, m->phys + pa, 8);
-	if (m->pending_stores && m->cfg.walk_vis == WALK_VIS_AT_DSB) {
-		uint64_t best_tick = ~0ull;
-		for (unsigned i = 0; i < m->npes; i++)
-			for (size_t j = 0; j < m->pe[i].nps; j++) {
-				PendingStore *s = &m->pe[i].ps[j];
-				if (s->pa == pa && s->tick < best_tick && !(s->seen >> w->pe->id & 1)) {
-					best_tick = s->tick;
-					v = s->old;
-				}
-			}
-	}
-	if (!w->quiet)
-		EMIT(m, .type = EV_WALK_DESC, .pe = w->pe->id, .pa = pa, .val = v, .level = level);
-	return v;
-}
-
-static void pe_tlb_fill(Pe *pe, const TlbEntry *in, bool speculative)
-{
-	Machine *m = pe->m;
-	TlbEntry e = *in, ev;
-	bool evicted;
-
-	e.fill_tick = m->tick;
-	e.last_use = m->tick;
-	e.speculative = speculative;
-	TlbEntry *s = tlb_insert(&pe->tlb, &e, &ev, &evicted);
-	if (evicted)
-		EMIT(m, .type = EV_TLB_EVICT, .pe = pe->id, .entry = &ev, .va = ev.va);
-	EMIT(m, .type = EV_TLB_FILL, .pe = pe->id, .entry = s, .va = s->va, .pa = s->pa,
-	     .level = s->level);
-}
-
-/* Fill the walk cache with the table descriptors a walk read from memory. */
-static void pe_fill_walk_cache(Pe *pe, const WalkResult *w)
-{
-	Machine *m = pe->m;
-
-	for (int i = 0; i < w->nsteps; i++) {
-		const WalkStep *s = &w->step[i];
-		if (s->from_cache || desc_kind(s->desc, s->level) != DESC_KIND_TABLE)
-			continue;
-		table_register(m, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
-			       ttbr_root(&pe->regs, w->ttbr));
-		if (!m->cfg.tlb.walk_cache)
-			continue;
-		TlbEntry e = { .va = s->va_base, .pa = s->desc & DESC_OA_MASK, .desc_pa = s->pa,
-			       .desc = s->desc, .asid = w->asid,
-			       .size_log2 = (uint8_t)(12 + 9 * (3 - s->level)),
-			       .level = (uint8_t)s->level, .leaf = false, .global = false };
-		pe_tlb_fill(pe, &e, false);
-	}
-}
-
-/*
- * tlb_prefetch: after a walk that ends in a page, also cache the other valid
- * pages of its aligned group of N descriptors (as a walker that fetches a
- * cache line of descriptors may). Any valid descriptor may be cached at any
- * time (ARM-TLBALLOC), so this is one of the allowed TLB policies; it lets
- * the mirror map N pages at once after a miss.
- */
-static void pe_prefetch_neighbours(Pe *pe, uint64_t va, const WalkResult *w)
-{
-	Machine *m = pe->m;
-	uint64_t n = m->cfg.tlb_prefetch, group = va & ~(n * PAGE_SIZE - 1);
-
-	for (uint64_t j = 0; j < n; j++) {
-		uint64_t v = group + j * PAGE_SIZE;
-		WalkResult nw;
-		if ((v >> PAGE_SHIFT) == (va >> PAGE_SHIFT))
-			continue;
-		walk_translate(&pe->regs, v, walk_read, &(WalkCtx){ m, pe, true }, &pe->tlb, &nw);
-		/* Only descriptors of the same last-level table page. */
-		if (!nw.fault && nw.level == 3 && (nw.leaf.desc & DESC_AF) &&
-		    (nw.step[nw.nsteps - 1].pa >> PAGE_SHIFT) == (w->step[w->nsteps - 1].pa >> PAGE_SHIFT))
-			pe_tlb_fill(pe, &nw.leaf, true);
-	}
-}
-
-typedef struct Xlat {
-	FaultKind fault;
-	int level;
-	uint64_t pa;
-	TlbEntry entry;      /* the translation used */
-	bool uncached;       /* nT block translated without a TLB entry */
-	bool multihit;
-} Xlat;
-
-/* Translate @va for @a on @pe through its TLB and walker (no permission check). */
-static void pe_translate(Pe *pe, uint64_t va, AccessType a, Xlat *x)
-{
-	Machine *m = pe->m;
-	uint16_t asid = walk_asid(&pe->regs);
-	TlbEntry *hits[16];
-
-	memset(x, 0, sizeof(*x));
-	if (!(pe->regs.sctlr & SCTLR_M)) {
-		WalkResult w;
-		walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, true }, NULL, &w);
-		x->pa = w.pa;
-		x->entry = w.leaf;
-		x->uncached = true;
-		return;
-	}
-	size_t n = tlb_lookup(&pe->tlb, va, asid, true, hits, 16, m->tick);
-	if (n > 16)
-		n = 16;
-	if (n == 1) {
-		EMIT(m, .type = EV_TLB_HIT, .pe = pe->id, .va = va, .entry = hits[0], .access = a);
-		x->entry = *hits[0];
-	} else if (n > 1) {
-		const TlbEntry *use = NULL;
-		EMIT(m, .type = EV_TLB_MULTIHIT, .pe = pe->id, .va = va, .count = (int)n, .access = a);
-		x->multihit = true;
-		x->fault = bbm_resolve_lookup(pe->level, &m->cfg.knobs, va, hits, n, &use);
-		if (x->fault) {
-			x->level = 0;
-			return;
-		}
-		x->entry = *use;
-	} else {
-		WalkResult w;
-		EMIT(m, .type = EV_TLB_MISS, .pe = pe->id, .va = va, .access = a);
-		walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, false },
-			       m->cfg.tlb.walk_cache ? &pe->tlb : NULL, &w);
-		if (w.fault) {
-			x->fault = w.fault;
-			x->level = w.level;
-			return;
-		}
-		pe_fill_walk_cache(pe, &w);
-		x->entry = w.leaf;
-		/*
-		 * nT = 1 (RMRRPW): at level 1 an IMPLEMENTATION DEFINED choice of a
-		 * Translation fault or an uncached translation. Level 0 treats bit 16
-		 * as RES0 (ignored here, flagged by the analysis); level 2 ignores nT.
-		 */
-		if (w.nt && pe->level == BBM_L1) {
-			if (m->cfg.knobs.nt == BBM_NT_FAULT) {
-				x->fault = FAULT_TRANSLATION;
-				x->level = w.level;
-				return;
-			}
-			x->uncached = true;
-		} else if (!(w.leaf.desc & DESC_AF)) {
-			/* An entry that would fault is never cached (ARM-TLBALLOC). */
-			x->uncached = true;
-		} else {
-			pe_tlb_fill(pe, &w.leaf, false);
-			if (m->cfg.tlb_prefetch > 1 && w.level == 3)
-				pe_prefetch_neighbours(pe, va, &w);
-		}
-	}
-	x->pa = x->entry.pa + (va - x->entry.va);
-}
-
-/*
- * Region size. Unicorn 2.0.1's uc_mem_map_ptr costs about 20 us whatever the
- * size, but uc_mem_unmap flushes QEMU's TLB page by page: 0.55 us per 4 KiB
- * (measured here: 20 us for 4 KiB, 53 us for 256 KiB, 0.3 ms for 2 MiB,
- * 145 ms for 1 GiB), and both grow with the number of regions. The mirror
- * therefore maps aligned windows of at most cfg.mirror_window (256 MiB by
- * default, grown only for a PE sweeping memory: pe_mirror_extent) and keeps
- * regions mapped while the tables change beneath them as long as every page
- * stays backed or walkable (docs/performance.md).
- */
-
-/*
- * Would a walk by @pe now translate the page @va as region @r does, into an
- * entry the TLB may cache? Registers the tables on the way, so that any later
- * store to them is seen as a descriptor write (mirror_desc_changed).
- */
-static bool mirror_walkable(Pe *pe, const MirrorRegion *r, uint64_t va, WalkResult *w)
-{
-	Machine *m = pe->m;
-
-	walk_translate(&pe->regs, va, walk_read, &(WalkCtx){ m, pe, true },
-		       m->cfg.tlb.walk_cache ? &pe->tlb : NULL, w);
-	if (w->fault || !(w->leaf.desc & DESC_AF) || (w->nt && pe->level == BBM_L1) ||
-	    w->pa != r->pa + (va - r->va) || entry_prot(pe, &w->leaf) != r->prot)
-		return false;
-	for (int i = 0; i < w->nsteps; i++) {
-		const WalkStep *s = &w->step[i];
-		if (!s->from_cache && desc_kind(s->desc, s->level) == DESC_KIND_TABLE)
-			table_register(m, s->desc & DESC_OA_MASK, s->level + 1, s->va_base,
-				       ttbr_root(&pe->regs, w->ttbr));
-	}
-	return true;
-}
-
-/*
- * What the last walks of a scan over neighbouring pages found: a plain block
- * (every page in it walks the same), or the last-level table of a 2 MiB
- * range (every page in it walks the same path down to that table).
- */
-typedef struct WalkMemo {
-	uint64_t block_lo, block_hi;
-	uint64_t tbl_lo, tbl_hi, tbl_pa;
-} WalkMemo;
-
-static bool memo_walkable(Pe *pe, const MirrorRegion *r, uint64_t va, WalkMemo *wm)
-{
-	if (va - wm->block_lo < wm->block_hi - wm->block_lo)
-		return true;
-	if (va - wm->tbl_lo < wm->tbl_hi - wm->tbl_lo) {
-		/* The path is the same; read only the page descriptor (a plain page, not CONT). */
-		uint64_t d = walk_read(&(WalkCtx){ pe->m, pe, true }, wm->tbl_pa + ((va >> PAGE_SHIFT) & 511) * 8, 3);
-		TlbEntry e = { .desc = d };
-		if (desc_kind(d, 3) == DESC_KIND_PAGE && !(d & (DESC_HIGH_OA | DESC_CONT)) &&
-		    (d & DESC_OA_MASK) == r->pa + (va - r->va) && entry_prot(pe, &e) == r->prot)
-			return true;
-	}
-	WalkResult w;
-	memset(wm, 0, sizeof(*wm));
-	if (!mirror_walkable(pe, r, va, &w))
-		return false;
-	if (w.level < 3 && !(w.leaf.desc & DESC_CONT)) {
-		wm->block_lo = w.leaf.va;
-		wm->block_hi = w.leaf.va + (1ull << w.leaf.size_log2);
-	} else if (w.level == 3) {
-		wm->tbl_lo = va & ~((1ull << 21) - 1);
-		wm->tbl_hi = wm->tbl_lo + (1ull << 21);
-		wm->tbl_pa = w.step[w.nsteps - 1].pa & ~(PAGE_SIZE - 1);
-	}
-	return true;
-}
-
-/* 1: backed (one TLB entry, translating as @r); 0: walkable; -1: neither. */
-static int mirror_page_state(Pe *pe, const MirrorRegion *r, uint64_t va, WalkMemo *wm)
-{
-	TlbEntry *hits[2];
-	size_t n = tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0);
-
-	if (n == 1) {
-		const TlbEntry *e = hits[0];
-		return e->pa - e->va == r->pa - r->va && entry_prot(pe, e) == r->prot ? 1 : -1;
-	}
-	if (n > 1 || pe->m->cfg.mirror_backed_only)
-		return -1;
-	return memo_walkable(pe, r, va, wm) ? 0 : -1;
-}
-
-/*
- * After a translation of @va through entry @e, mirror the largest run of
- * pages around it, inside its aligned window, that are backed or walkable
- * with the same offset and protection. False (nothing mapped) when @va's
- * own page is not backed after its translation: under a TLB capacity its
- * prefetch may evict the entry it just filled, or cache a second entry for
- * it (two CONT runs, say).
- */
-static bool pe_mirror_extent(Pe *pe, const TlbEntry *e, uint64_t va, uint32_t prot)
-{
-	Machine *m = pe->m;
-	uint64_t win = pe->mirror_win;
-	uint64_t off = e->pa - e->va;
-	uint64_t vpage = va & ~(PAGE_SIZE - 1), ppage = vpage + off;
-	uint64_t wlo = va & ~(win - 1), whi = wlo + win;   /* whi may wrap to 0 at the top */
-	MirrorRegion probe = { .va = vpage, .pa = ppage, .size = PAGE_SIZE, .prot = prot };
-	WalkMemo wm = { 0 };
-
-	/* Only physical memory can be mirrored (the caller checked that @va's PA is in it). */
-	if (vpage - wlo > ppage)
-		wlo = vpage - ppage;
-	if (whi - vpage > m->mem_size - ppage)
-		whi = vpage + (m->mem_size - ppage);
-	/* Not over regions already mapped in the window. */
-	for (unsigned i = 0; i < pe->nmr; i++) {
-		MirrorRegion *r = &pe->mr[i];
-		if (r->va < vpage && r->va + r->size - 1 >= wlo)
-			wlo = r->va + r->size;
-		if (r->va > vpage && r->va - 1 < whi - 1)
-			whi = r->va;
-	}
-	/* Each page's state is computed once (a TLB look-up, maybe a walk): [i] for page wlo + i. */
-	if (!pe->scan)
-		pe->scan = malloc(m->cfg.mirror_window >> PAGE_SHIFT);
-	int8_t *state = pe->scan;
-	uint64_t lo = vpage, hi = vpage + PAGE_SIZE;
-	state[(vpage - wlo) >> PAGE_SHIFT] = (int8_t)mirror_page_state(pe, &probe, vpage, &wm);
-	if (state[(vpage - wlo) >> PAGE_SHIFT] != 1)
-		return false;
-	{
-		while (hi != whi && (state[(hi - wlo) >> PAGE_SHIFT] =
-				     (int8_t)mirror_page_state(pe, &probe, hi, &wm)) >= 0)
-			hi += PAGE_SIZE;
-		while (lo > wlo && (state[(lo - PAGE_SIZE - wlo) >> PAGE_SHIFT] =
-				    (int8_t)mirror_page_state(pe, &probe, lo - PAGE_SIZE, &wm)) >= 0)
-			lo -= PAGE_SIZE;
-	}
-	MirrorRegion *r = mirror_add(pe, lo, ppage - (vpage - lo), hi - lo, prot);
-	if (!r)
-		return true;
-	for (uint64_t p = lo; p != hi; p += PAGE_SIZE)
-		if (state[(p - wlo) >> PAGE_SHIFT] == 1)
-			mirror_set_backed(r, p);
-	/*
-	 * Adaptive window: a region that continues the previous one (a sweep)
-	 * doubles the window up to cfg.mirror_window; any other halves it. Few
-	 * big maps for a PE streaming through memory, small unmaps for the rest.
-	 */
-	if (lo == pe->mirror_last_hi || hi == pe->mirror_last_lo) {
-		if (pe->mirror_win < m->cfg.mirror_window)
-			pe->mirror_win <<= 1;
-	} else if (pe->mirror_win > PAGE_SIZE) {
-		pe->mirror_win >>= 1;
-	}
-	pe->mirror_last_lo = lo;
-	pe->mirror_last_hi = hi;
-	return true;
-}
-
-/* After a successful translation, mirror the page (and its neighbours) into Unicorn. */
-static void pe_mirror_translation(Pe *pe, uint64_t va, const Xlat *x)
-{
-	DescPerms p = desc_perms(x->entry.desc, pe->el);
-	uint64_t lo = va & ~(PAGE_SIZE - 1);
-	bool mmu = pe->regs.sctlr & SCTLR_M;
-
-	if (!mmu)
-		p = (DescPerms){ true, true, true };
-	if (mirror_find(pe, va) >= 0)
-		return;
-	bool one_step = x->uncached && mmu;
-	if (mmu && !x->uncached && !x->multihit) {
-		if (pe_mirror_extent(pe, &x->entry, va, perms_prot(p)))
-			return;
-		one_step = true;     /* neither backed nor walkable: for this access only */
-	}
-	/* MMU off, an uncached (nT) or a multi-hit translation: this page only, no lazy fill. */
-	if (one_step && pe->ntemp == MIRROR_TEMP_MAX)
-		return;     /* (not reached: an instruction touches at most two pages) */
-	MirrorRegion *r = mirror_add(pe, lo, x->pa - (va - lo), PAGE_SIZE, perms_prot(p));
-	if (!r)
-		return;
-	mirror_set_backed(r, lo);
-	if (one_step) {
-		/* An uncached (nT) translation, or the one above, is used for this step only. */
-		pe->temp_va[pe->ntemp++] = lo;
-	}
-}
-
-/* At the end of a step: drop the pages mirrored for that step only. */
-static void mirror_drop_temp(Pe *pe)
-{
-	for (unsigned i = 0; i < pe->ntemp; i++)
-		mirror_invalidate(pe, pe->temp_va[i], PAGE_SIZE);
-	pe->ntemp = 0;
-}
-
-static bool mirror_is_temp(const Pe *pe, uint64_t va)
-{
-	for (unsigned i = 0; i < pe->ntemp; i++)
-		if (va - pe->temp_va[i] < PAGE_SIZE)
-			return true;
-	return false;
-}
-
-static void record_fault(Pe *pe, FaultKind k, int level, uint64_t va, AccessType a)
-{
-	pe->step_fault = true;
-	pe->sf_kind = k;
-	pe->sf_level = level;
-	pe->sf_va = va;
-	pe->sf_access = a;
-}
-
-/* Full translation for an access: lookup/walk, BBM rules, AF and permissions, mirror. */
-static bool pe_access(Pe *pe, uint64_t va, AccessType a, uint64_t *pa_out)
-{
-	Xlat x;
-
-	pe_translate(pe, va, a, &x);
-	if (x.fault) {
-		record_fault(pe, x.fault, x.level, va, a);
-		return false;
-	}
-	FaultKind f = (pe->regs.sctlr & SCTLR_M) ? walk_check_access(&x.entry, a, pe->el) : FAULT_NONE;
-	if (f) {
-		record_fault(pe, f, x.entry.level, va, a);
-		return false;
-	}
-	if (x.pa >= pe->m->mem_size) {
-		record_fault(pe, FAULT_EXTERNAL, 0, va, a);
-		return false;
-	}
-	if (pa_out)
-		*pa_out = x.pa;
-	pe_mirror_translation(pe, va, &x);
-	return true;
-}
-
-/* Which pages mirror_reexamine looks at. */
-enum { PAGES_BACKED = 1, PAGES_WALKABLE = 2, PAGES_ALL = 3 };
-
-/*
- * Look again at the pages of @pe's regions in [lo, last] (those @which
- * names) after the TLB or what walks read changed there: a page stays
- * backed, becomes walkable (unbacked: the next access fills the TLB again,
- * and the fetch cache must miss there), or is neither and its region goes.
- * A walkable page has no TLB entry (the mirror's invariant), so only its
- * walk can have changed.
- */
-static void mirror_reexamine(Pe *pe, uint64_t lo, uint64_t last, unsigned which)
-{
-	for (unsigned i = pe->nmr; i-- > 0;) {
-		MirrorRegion *r = &pe->mr[i];
-		uint64_t a, b;
-		if (!region_overlap(r, lo, last, &a, &b))
-			continue;
-		WalkMemo wm = { 0 };
-		for (uint64_t p = a; p - a <= b - a; p += PAGE_SIZE) {
-			bool was = mirror_backed(r, p);
-			if (!(which & (was ? PAGES_BACKED : PAGES_WALKABLE)))
-				continue;
-			int st = was ? mirror_page_state(pe, r, p, &wm) : memo_walkable(pe, r, p, &wm) ? 0 : -1;
-			if (st < 0) {
-				mirror_remove(pe, i);
-				break;
-			}
-			if (was && !st) {
-				mirror_clear_backed(r, p);
-				pe->mirror_epoch++;
-			}
-		}
-	}
-}
-
-/*
- * The value walkers read at descriptor @pa changed (a store, or its DSB
- * under walk_visibility at-dsb): every PE's walkable pages under it are
- * walked again. Backed pages keep their TLB entry.
- */
-static void mirror_desc_changed(Machine *m, uint64_t pa)
-{
-	uint64_t page = pa & ~(PAGE_SIZE - 1);
-
-	for (int32_t i = m->treg_bucket[treg_hash(m, page)]; i >= 0; i = m->treg[i].next) {
-		const TableReg *r = &m->treg[i];
-		if (r->page != page)
-			continue;
-		uint64_t size = desc_level_size(r->level);
-		uint64_t va = r->va_base + ((pa - page) >> 3) * size;
-		for (unsigned k = 0; k < m->npes; k++)
-			if (m->pe[k].nmr && (m->pe[k].regs.sctlr & SCTLR_M))
-				mirror_reexamine(&m->pe[k], va, va + size - 1, PAGES_WALKABLE);
-	}
-}
-
-/* After a TLBI that removed everything (or a whole ASID): every page's state again. */
-static void mirror_revalidate(Pe *pe)
-{
-	pe->mirror_epoch++;
-	mirror_reexamine(pe, 0, ~0ull, PAGES_ALL);
-}
-
-/*
- * The PE's TLB changed (Tlb.on_change). A new leaf entry backs pages or
- * drops a region (mirror_entry_added); the pages a removed one backed are
- * looked at again. A removed walk-cache entry changes what a walk returns
- * only if it was stale (its descriptor is no longer the one a walk reads):
- * then the walkable pages under it are walked again.
- */
-static void pe_tlb_changed(void *ctx, const TlbEntry *e, bool added)
-{
-	Pe *pe = ctx;
-
-	if (added) {
-		if (e->leaf)
-			mirror_entry_added(pe, e);
-		return;
-	}
-	if (pe->bulk_inval)
-		return;
-	uint64_t last = e->va + (1ull << e->size_log2) - 1;
-	if (e->leaf)
-		mirror_reexamine(pe, e->va, last, PAGES_BACKED);
-	else if (walk_read(&(WalkCtx){ pe->m, pe, true }, e->desc_pa, e->level) != e->desc)
-		mirror_reexamine(pe, e->va, last, PAGES_WALKABLE);
+	machine_mark_table_pages(ctx, page, PAGE_SIZE);
 }
 
 /* --- hooks ------------------------------------------------------------------- */
 
 static bool pe_fetch(Pe *pe, uint64_t pc, uint32_t *insn);
-static void pe_error(Pe *pe, const char *why);
 
 /*
  * tlb.capacity with LRU replacement: every access and fetch uses its entry,
@@ -1045,7 +267,7 @@ static bool hook_unmapped(uc_engine *uc, uc_mem_type type, uint64_t addr, int si
  * mirror is out of step with the model, a bbmsim bug, reported as the PE's
  * error rather than letting the access use a wrong PA silently.
  */
-static bool mirror_fill_on_access(Pe *pe, uint64_t va, AccessType a)
+static bool hook_lazy_fill(Pe *pe, uint64_t va, AccessType a)
 {
 	Xlat x;
 	uint64_t pa;
@@ -1057,36 +279,6 @@ static bool mirror_fill_on_access(Pe *pe, uint64_t va, AccessType a)
 	pe_error(pe, "internal error: the Unicorn mirror disagrees with the TLB model (please report)");
 	uc_emu_stop(pe->uc);
 	return false;
-}
-
-/*
- * BBMSIM_CHECK_MIRROR (tests): before the access, check the mirror against
- * the model without changing it. A backed page has exactly one TLB entry
- * and maps its PA; an unbacked page has none and a walk gives its PA.
- */
-static void mirror_self_check(Pe *pe, const MirrorRegion *r, uint64_t va)
-{
-	TlbEntry *hits[2];
-	size_t n = tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 2, 0);
-	uint64_t want = r->pa + (va - r->va);
-	bool ok;
-
-	if (!(pe->regs.sctlr & SCTLR_M) || n > 1 ||
-	    mirror_is_temp(pe, va))
-		return;     /* flat, multi-hit or nT pages: mirrored for one translation, always backed */
-	if (n == 1) {
-		ok = mirror_backed(r, va) && hits[0]->pa + (va - hits[0]->va) == want &&
-		     entry_prot(pe, hits[0]) == r->prot;
-	} else {
-		WalkResult w;
-		ok = !mirror_backed(r, va) && mirror_walkable(pe, r, va, &w);
-	}
-	if (!ok) {
-		fprintf(stderr, "bbmsim: BBMSIM_CHECK_MIRROR: PE%d VA 0x%llx: the mirror maps PA 0x%llx (%s), "
-			"the model disagrees\n", pe->id, (unsigned long long)va, (unsigned long long)want,
-			mirror_backed(r, va) ? "backed" : "walkable");
-		abort();
-	}
 }
 
 /*
@@ -1136,28 +328,6 @@ static uint64_t retired_access(Pe *pe, uint64_t va, uint64_t len, AccessType a, 
 }
 
 /*
- * After the Unicorn call: undo retired_access's swaps (last first, so that
- * a load and a store of one atomic unwind in order: a store's bytes go to
- * the model's PA) and its register save, then unmap the retired regions.
- */
-static void mirror_after_run(Pe *pe)
-{
-	Machine *m = pe->m;
-
-	while (pe->npatch) {
-		RetiredPatch *t = &pe->patch[--pe->npatch];
-		if (t->store && t->mpa != ~0ull)
-			memcpy(m->phys + t->mpa, m->phys + t->upa, t->len);
-		memcpy(m->phys + t->upa, t->orig, t->len);
-	}
-	if (pe->patch_restore)
-		uc_context_restore(pe->uc, pe->patch_ctx);
-	pe->patch_restore = false;
-	if (pe->nretired)
-		mirror_unmap_retired(pe);
-}
-
-/*
  * The PA of an access inside the mirror, backing its pages first; ~0
  * outside (or after a fault). Each page it touches (two when it straddles)
  * is backed (a TLB hit), walkable (a lazy fill) or, after a fill of this
@@ -1186,7 +356,7 @@ static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 				mirror_self_check(pe, &pe->mr[i], va);
 			if (mirror_backed(&pe->mr[i], p))
 				pe_tlb_touch(pe, p);
-			else if (!mirror_fill_on_access(pe, p, a))
+			else if (!hook_lazy_fill(pe, p, a))
 				return ~0ull;
 			/* The fill may have retired the region: the engine still accesses its PA. */
 			engine_pa(pe, p, &pa, &retired);
@@ -1406,11 +576,10 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		return NULL;
 	}
 	m->table_bitmap = calloc((m->mem_size >> PAGE_SHIFT) / 8 + 1, 1);
-	m->ntreg_bucket = 4096;
-	m->treg_bucket = malloc(m->ntreg_bucket * sizeof(*m->treg_bucket));
-	for (size_t i = 0; i < m->ntreg_bucket; i++)
-		m->treg_bucket[i] = -1;
+	reach_init(&m->reach, m->mem_size, phys_read, m, table_page_new, m);
 	m->npes = cfg->npes;
+	pending_init(&m->pend, m->npes, cfg->walk_vis == WALK_VIS_AT_DSB,
+		     cfg->tlbi_completion == TLBI_COMPLETE_AT_ISSUE);
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *pe = &m->pe[i];
 		pe->id = (int)i;
@@ -1420,13 +589,11 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		pe->midr = cfg->midr;
 		pe->state = PE_HALTED;     /* until machine_pe_init; not counted */
 		pe->fc_epoch = ~0ull;
-		pe->mirror_win = PAGE_SIZE;
-		pe->mr = calloc(m->cfg.mirror_regions, sizeof(*pe->mr));
-		pe->retired = calloc(m->cfg.mirror_regions, sizeof(*pe->retired));
+		mirror_init(pe, m->cfg.mirror_regions);
 		TlbConfig tc = cfg->tlb;
 		tc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
 		tlb_init(&pe->tlb, &tc);
-		pe->tlb.on_change = pe_tlb_changed;
+		pe->tlb.on_change = mirror_tlb_changed;
 		pe->tlb.change_ctx = pe;
 		if (uc_open(UC_ARCH_ARM64, UC_MODE_ARM, &pe->uc) != UC_ERR_OK ||
 		    uc_ctl_set_cpu_model(pe->uc, UC_CPU_ARM64_MAX) != UC_ERR_OK) {
@@ -1456,18 +623,12 @@ void machine_free(Machine *m)
 		if (pe->uc)
 			uc_close(pe->uc);
 		tlb_fini(&pe->tlb);
-		for (unsigned j = 0; j < pe->nmr; j++)
-			free(pe->mr[j].backed);
-		free(pe->mr);
-		free(pe->retired);
-		free(pe->scan);
-		free(pe->ps);
-		free(pe->pt);
+		mirror_fini(pe);
 	}
+	pending_fini(&m->pend);
 	munmap(m->phys, m->mem_size);
 	free(m->table_bitmap);
-	free(m->treg);
-	free(m->treg_bucket);
+	reach_fini(&m->reach);
 	free(m->faults);
 	free(m->steps);
 	free(m);
@@ -1482,45 +643,6 @@ void machine_set_event_fn(Machine *m, EventFn fn, void *ctx)
 void machine_set_stop_flag(Machine *m, const volatile sig_atomic_t *flag)
 {
 	m->stop = flag;
-}
-
-/*
- * PSTATE is written raw: Unicorn 2.0.1 never rebuilds QEMU's cached hflags
- * from outside, so the translator keeps believing it runs at EL1 (measured:
- * after a QEMU-executed ERET to EL0, no register write brings EL1 back).
- * The model therefore performs every exception entry and ERET itself, banks
- * SP_EL0/SP_EL1 itself, and enforces EL0 memory permissions in the mirror.
- * What it cannot enforce is UNDEFINED for EL1 system registers used at EL0
- * (docs/semantics.md, "Not modelled").
- */
-static void pe_write_pstate(Pe *pe, uint64_t pstate)
-{
-	uint32_t v = (uint32_t)pstate;
-	uc_reg_write(pe->uc, UC_ARM64_REG_PSTATE, &v);
-}
-
-static uint32_t pe_read_pstate(Pe *pe)
-{
-	uint32_t v;
-	uc_reg_read(pe->uc, UC_ARM64_REG_PSTATE, &v);
-	return v;
-}
-
-/* The banked SP register that a PSTATE value selects (EL1h: SP_EL1, otherwise SP_EL0). */
-static int sp_bank(uint32_t pstate)
-{
-	return ((pstate >> 2) & 3) && (pstate & 1) ? UC_ARM64_REG_SP_EL1 : UC_ARM64_REG_SP_EL0;
-}
-
-/* Switch PSTATE, keeping the stack pointers banked as the architecture does. */
-static void pe_switch_pstate(Pe *pe, uint32_t from, uint32_t to)
-{
-	uint64_t sp;
-	uc_reg_read(pe->uc, UC_ARM64_REG_SP, &sp);
-	uc_reg_write(pe->uc, sp_bank(from), &sp);
-	pe_write_pstate(pe, to);
-	uc_reg_read(pe->uc, sp_bank(to), &sp);
-	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &sp);
 }
 
 bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size_t errlen)
@@ -1562,431 +684,11 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 	uc_reg_write(pe->uc, sp_bank(pstate), &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);
-	register_roots(m, &pe->regs);
-	return true;
-}
-
-/* --- exceptions ------------------------------------------------------------------ */
-
-static void add_fault_record(Machine *m, const FaultRecord *r)
-{
-	if (m->nfaults == m->cfaults) {
-		m->cfaults = m->cfaults ? m->cfaults * 2 : 16;
-		m->faults = realloc(m->faults, m->cfaults * sizeof(*m->faults));
-	}
-	m->faults[m->nfaults++] = *r;
-}
-
-static uint64_t pe_pc(Pe *pe)
-{
-	uint64_t pc;
-	uc_reg_read(pe->uc, UC_ARM64_REG_PC, &pc);
-	return pc;
-}
-
-static void pe_set_pc(Pe *pe, uint64_t pc)
-{
-	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &pc);
-}
-
-static void pe_set_el(Pe *pe, int el)
-{
-	if (pe->el != el) {
-		pe->el = el;
-		/* Permissions differ between EL0 and EL1: rebuild the mirror lazily. */
-		mirror_flush(pe);
-	}
-}
-
-/*
- * Take a synchronous exception to EL1 (D1.10): ELR, SPSR, ESR, FAR, then
- * PSTATE = EL1h with DAIF masked and PC = VBAR_EL1 + offset. Without a
- * vector table the PE stops as "faulted" and the record says so.
- */
-static void pe_take_exception(Pe *pe, uint64_t pc, uint64_t elr, uint64_t esr, uint64_t far,
-			      const FaultRecord *rec)
-{
-	Machine *m = pe->m;
-	FaultRecord r = *rec;
-
-	r.tick = m->tick;
-	r.pe = pe->id;
-	r.pc = pc;
-	r.esr = esr;
-	r.delivered = pe->vbar != 0;
-	add_fault_record(m, &r);
-	if (r.kind != FAULT_NONE)
-		EMIT(m, .type = EV_FAULT, .pe = pe->id, .pc = pc, .va = far, .fault = r.kind,
-		     .level = r.level, .access = r.access, .val = esr);
-	if (!pe->vbar) {
-		pe_set_state(pe, PE_FAULTED);
-		EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .val = esr);
-		return;
-	}
-	uint32_t pstate = pe_read_pstate(pe);
-	uc_arm64_cp_reg spsr = { .op0 = 3, .op1 = 0, .crn = 4, .crm = 0, .op2 = 0, .val = pstate };
-	uc_reg_write(pe->uc, UC_ARM64_REG_CP_REG, &spsr);
-	uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &elr);
-	uc_reg_write(pe->uc, UC_ARM64_REG_ESR_EL1, &esr);
-	uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &far);
-	uint64_t off = pe->el == 0 ? 0x400 : (pstate & 1) ? 0x200 : 0x000;
-	pe_switch_pstate(pe, pstate, 0x3c5);
-	pe_set_el(pe, 1);
-	pe_set_pc(pe, pe->vbar + off);
-	EMIT(m, .type = EV_EXC_ENTRY, .pe = pe->id, .pc = pc, .val = esr, .va = far);
-}
-
-static void pe_take_abort(Pe *pe, uint64_t pc)
-{
-	FaultRecord r = { .kind = pe->sf_kind, .level = pe->sf_level, .va = pe->sf_va,
-			  .access = pe->sf_access, .what = "abort" };
-	uint64_t esr = fault_esr(pe->sf_kind, pe->sf_level, pe->sf_access, pe->el == 0);
-	pe_take_exception(pe, pc, pc, esr, pe->sf_va, &r);
-}
-
-static void pe_take_syscall(Pe *pe, uint64_t pc, unsigned ec, unsigned imm, const char *what, bool after)
-{
-	FaultRecord r = { .kind = FAULT_NONE, .what = what };
-	uint64_t esr = ((uint64_t)ec << 26) | (1ull << 25) | imm;
-	pe_take_exception(pe, pc, after ? pc + 4 : pc, esr, 0, &r);
-}
-
-static void pe_error(Pe *pe, const char *why)
-{
-	pe_set_state(pe, PE_ERROR);
-	pe->error = why;
-	EMIT(pe->m, .type = EV_HALT, .pe = pe->id);
-}
-
-/* --- system instructions ---------------------------------------------------------- */
-
-static uint64_t pe_xreg(Pe *pe, unsigned rt)
-{
-	uint64_t v = 0;
-	if (rt < 29)
-		uc_reg_read(pe->uc, UC_ARM64_REG_X0 + (int)rt, &v);
-	else if (rt == 29)
-		uc_reg_read(pe->uc, UC_ARM64_REG_X29, &v);
-	else if (rt == 30)
-		uc_reg_read(pe->uc, UC_ARM64_REG_X30, &v);
-	return v;    /* 31 = XZR */
-}
-
-static void pe_set_xreg(Pe *pe, unsigned rt, uint64_t v)
-{
-	if (rt < 29)
-		uc_reg_write(pe->uc, UC_ARM64_REG_X0 + (int)rt, &v);
-	else if (rt == 29)
-		uc_reg_write(pe->uc, UC_ARM64_REG_X29, &v);
-	else if (rt == 30)
-		uc_reg_write(pe->uc, UC_ARM64_REG_X30, &v);
-}
-
-static void tlbi_complete_on(Machine *m, Pe *target, const PendingTlbi *p)
-{
-	TlbEntry removed[64];
-
-	/* VMALL and ASID may remove millions of entries: look at the mirror once, afterwards. */
-	target->bulk_inval = p->op.kind == TLBI_VMALL || p->op.kind == TLBI_ASID;
-	size_t n = tlb_invalidate(&target->tlb, &p->op, m->cfg.ttl_strict, removed, 64);
-	if (target->bulk_inval) {
-		target->bulk_inval = false;
-		mirror_revalidate(target);
-	}
-
-	if (m->ev_fn)
-		for (size_t i = 0; i < n && i < 64; i++)
-			EMIT(m, .type = EV_TLB_INVAL, .pe = target->id, .entry = &removed[i],
-			     .va = removed[i].va, .other_pe = p->issuer, .tlbi = p->op);
-	EMIT(m, .type = EV_TLBI_COMPLETE, .pe = target->id, .other_pe = p->issuer, .tlbi = p->op,
-	     .va = p->op.va, .count = (int)n, .old = p->tick);
-}
-
-static void pe_exec_tlbi(Pe *pe, const TlbiOp *op, uint64_t pc, uint32_t insn)
-{
-	Machine *m = pe->m;
-	PendingTlbi p = { .op = *op, .issuer = pe->id, .tick = m->tick };
-	int ntargets = 0;
-
-	/* IS and OS reach every PE here: one Inner Shareable domain. */
-	for (unsigned i = 0; i < m->npes; i++)
-		ntargets += op->scope != TLBI_LOCAL || &m->pe[i] == pe;
-	/* The issue comes first, also when the TLBI completes at once (tlbi_completion: at-issue). */
-	EMIT(m, .type = EV_TLBI_ISSUE, .pe = pe->id, .pc = pc, .insn = insn, .tlbi = *op,
-	     .va = op->va, .count = ntargets);
-	for (unsigned i = 0; i < m->npes; i++) {
-		Pe *q = &m->pe[i];
-		if (op->scope == TLBI_LOCAL && q != pe)
-			continue;
-		if (m->cfg.broken_tlbi_for_tests && q != pe)
-			continue;
-		if (m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE) {
-			tlbi_complete_on(m, q, &p);
-			continue;
-		}
-		if (q->npt == q->cpt) {
-			q->cpt = q->cpt ? q->cpt * 2 : 8;
-			q->pt = realloc(q->pt, q->cpt * sizeof(*q->pt));
-		}
-		q->pt[q->npt++] = p;
-	}
-}
-
-/*
- * DSB (D8.17.5): the rules module says which of this PE's table stores
- * become visible to which walkers (RSPVBD, by the barrier's domain) and
- * which of the TLBIs it issued complete (RYNJCP, RPSMWS).
- */
-static void pe_exec_dsb(Pe *pe, unsigned crm, uint64_t pc, uint32_t insn)
-{
-	Machine *m = pe->m;
-	DsbOp d = rules_dsb_decode(crm);
-
-	EMIT(m, .type = EV_DSB, .pe = pe->id, .pc = pc, .insn = insn, .val = crm);
-	if (d.stores && pe->nps) {
-		uint64_t all = m->npes == 64 ? ~0ull : (1ull << m->npes) - 1, seen = 0;
-		for (unsigned i = 0; i < m->npes; i++)
-			if (rules_dsb_publishes_to(&d, pe->id, (int)i))
-				seen |= 1ull << i;
-		size_t k = 0, n = pe->nps;
-		for (size_t j = 0; j < n; j++) {
-			PendingStore *s = &pe->ps[j];
-			uint64_t before = s->seen;
-			s->seen |= seen;
-			/* What these walkers read changes now. */
-			if (s->seen != before)
-				mirror_desc_changed(m, s->pa);
-			if (s->seen != all)
-				pe->ps[k++] = *s;
-		}
-		pe->nps = k;
-		m->pending_stores -= n - k;
-	}
-	for (unsigned i = 0; i < m->npes; i++) {
-		Pe *q = &m->pe[i];
-		size_t k = 0;
-		for (size_t j = 0; j < q->npt; j++) {
-			PendingTlbi *p = &q->pt[j];
-			if (p->issuer == pe->id && rules_dsb_completes(&d, &p->op))
-				tlbi_complete_on(m, q, p);
-			else
-				q->pt[k++] = *p;
-		}
-		q->npt = k;
-	}
-}
-
-static void pe_exec_at(Pe *pe, unsigned op2, uint64_t va)
-{
-	static const AccessType acc[4] = { ACCESS_READ, ACCESS_WRITE, ACCESS_READ, ACCESS_WRITE };
-	Xlat x;
-	uint64_t par;
-
-	pe_translate(pe, va, acc[op2 & 3], &x);
-	if (!x.fault && (pe->regs.sctlr & SCTLR_M))
-		x.fault = walk_check_access(&x.entry, acc[op2 & 3], op2 >= 2 ? 0 : 1);
-	WalkResult w = { .pa = x.pa, .leaf = x.entry, .level = x.fault ? x.level : x.entry.level };
-	par = walk_par(&w, x.fault, &pe->regs);
-	uc_arm64_cp_reg r = { .op0 = 3, .op1 = 0, .crn = 7, .crm = 4, .op2 = 0, .val = par };
-	uc_reg_write(pe->uc, UC_ARM64_REG_CP_REG, &r);
-}
-
-/* Registers the model owns: MSR writes them, MRS reads them. */
-static bool pe_sysreg(Pe *pe, unsigned key, uint64_t **slot, uint64_t *ro_val)
-{
-	*slot = NULL;
-	switch (key) {
-	case SYSREG_TTBR0_EL1: *slot = &pe->regs.ttbr0; return true;
-	case SYSREG_TTBR1_EL1: *slot = &pe->regs.ttbr1; return true;
-	case SYSREG_TCR_EL1:   *slot = &pe->regs.tcr; return true;
-	case SYSREG_SCTLR_EL1: *slot = &pe->regs.sctlr; return true;
-	case SYSREG_MAIR_EL1:  *slot = &pe->regs.mair; return true;
-	case SYSREG_VBAR_EL1:  *slot = &pe->vbar; return true;
-	case SYSREG_MIDR_EL1:  *ro_val = pe->midr; return true;
-	case SYSREG_MPIDR_EL1: *ro_val = (1ull << 31) | (uint64_t)pe->id; return true;
-	case SYSREG_ID_AA64MMFR2_EL1:
-		/* Unicorn's MAX reads 0x11: keep its other fields, set BBM[55:52]. */
-		*ro_val = 0x11 | ((uint64_t)bbm_level_id_field(pe->level) << 52);
-		return true;
-	}
-	return false;
-}
-
-/*
- * Execute the instruction at @pc ourselves when the model owns it. Returns
- * true when it was handled (PC already moved), false to let Unicorn run it.
- */
-static bool pe_exec_system(Pe *pe, uint64_t pc, uint32_t insn)
-{
-	Machine *m = pe->m;
-	SysInsn s;
-
-	if (!sysinsn_decode(insn, &s))
-		return false;
-	switch (s.kind) {
-	case SYS_DSB:
-		pe_exec_dsb(pe, s.crm, pc, insn);
-		break;
-	case SYS_DMB:
-	case SYS_NOP:
-		break;
-	case SYS_ISB:
-		EMIT(m, .type = EV_ISB, .pe = pe->id, .pc = pc, .insn = insn);
-		break;
-	case SYS_SEV:
-		for (unsigned i = 0; i < m->npes; i++) {
-			Pe *q = &m->pe[i];
-			q->event_reg = true;
-			if (q->state == PE_SLEEPING) {
-				pe_set_state(q, PE_RUNNING);
-				EMIT(m, .type = EV_WAKE, .pe = q->id, .other_pe = pe->id);
-			}
-		}
-		break;
-	case SYS_SEVL:
-		pe->event_reg = true;
-		break;
-	case SYS_WFE:
-	case SYS_WFI:
-		/* WFE: sleep unless the event register is set (D1.6.1). WFI waits for an event too. */
-		if (pe->event_reg) {
-			pe->event_reg = false;
-		} else {
-			pe_set_state(pe, PE_SLEEPING);
-			EMIT(m, .type = EV_WFE_SLEEP, .pe = pe->id, .pc = pc, .insn = insn);
-		}
-		break;
-	case SYS_HLT:
-		if (s.imm == 0) {
-			pe_set_state(pe, PE_HALTED);
-			EMIT(m, .type = EV_HALT, .pe = pe->id, .pc = pc, .insn = insn);
-			return true;
-		}
-		pe_take_syscall(pe, pc, 0x00, 0, "undefined", false);
-		return true;
-	case SYS_SVC:
-		pe_take_syscall(pe, pc, 0x15, s.imm, "svc", true);
-		return true;
-	case SYS_ERET: {
-		if (pe->el == 0) {
-			pe_take_syscall(pe, pc, 0x00, 0, "undefined", false);
-			return true;
-		}
-		uc_arm64_cp_reg spsr = { .op0 = 3, .op1 = 0, .crn = 4, .crm = 0, .op2 = 0 };
-		uint64_t elr;
-		uc_reg_read(pe->uc, UC_ARM64_REG_CP_REG, &spsr);
-		uc_reg_read(pe->uc, UC_ARM64_REG_ELR_EL1, &elr);
-		/* Only AArch64 EL0/EL1 targets exist here; anything else goes to EL1. */
-		uint32_t to = (uint32_t)spsr.val;
-		if (((to >> 2) & 3) > 1 || (to & 0x10))
-			to = (to & ~0x1fu) | 0x5;
-		pe_switch_pstate(pe, pe_read_pstate(pe), to);
-		pe_set_el(pe, (to >> 2) & 3);
-		pe_set_pc(pe, elr);
-		EMIT(m, .type = EV_EXC_RETURN, .pe = pe->id, .pc = pc, .insn = insn, .va = elr);
-		return true;
-	}
-	case SYS_HVC:
-	case SYS_SMC:
-		/* No EL2 or EL3 in this machine: UNDEFINED (EC 0). */
-		pe_take_syscall(pe, pc, 0x00, 0, s.kind == SYS_HVC ? "hvc" : "smc", false);
-		return true;
-	case SYS_BRK:
-		pe_take_syscall(pe, pc, 0x3c, s.imm, "brk", false);
-		return true;
-	case SYS_TLBI: {
-		TlbiOp op;
-		if (!tlbi_decode(s.op1, s.crn, s.crm, s.op2, pe_xreg(pe, s.rt), &op))
-			return false;
-		pe_exec_tlbi(pe, &op, pc, insn);
-		break;
-	}
-	case SYS_AT:
-		pe_exec_at(pe, s.op2, pe_xreg(pe, s.rt));
-		break;
-	case SYS_DC_IC:
-		/* Caches are not modelled: cache maintenance does nothing. */
-		break;
-	case SYS_MSR:
-	case SYS_MRS: {
-		uint64_t *slot, ro = 0;
-		if (!pe_sysreg(pe, s.sysreg, &slot, &ro))
-			return false;
-		if (s.kind == SYS_MRS) {
-			pe_set_xreg(pe, s.rt, slot ? *slot : ro);
-			break;
-		}
-		if (!slot)
-			return false;     /* a write to a read-only register: UNDEFINED */
-		uint64_t v = pe_xreg(pe, s.rt);
-		EMIT(m, .type = EV_SYSREG, .pe = pe->id, .pc = pc, .insn = insn, .val = v,
-		     .count = (int)s.sysreg);
-		if (slot == &pe->regs.sctlr || slot == &pe->regs.ttbr0 || slot == &pe->regs.ttbr1 ||
-		    slot == &pe->regs.tcr) {
-			*slot = v;
-			/* The ASID, the tables or the regime changed: the mirror no longer holds. */
-			mirror_flush(pe);
-			register_roots(m, &pe->regs);
-		} else {
-			*slot = v;
-		}
-		break;
-	}
-	}
-	pe_set_pc(pe, pc + 4);
+	reach_register_roots(&m->reach, &pe->regs);
 	return true;
 }
 
 /* --- table stores ------------------------------------------------------------------ */
-
-static void spec_fill_va(Machine *m, Pe *q, uint64_t va)
-{
-	WalkResult w;
-
-	walk_translate(&q->regs, va, walk_read, &(WalkCtx){ m, q, true }, NULL, &w);
-	if (w.fault) {
-		/* A table descriptor may still be cached (walk cache) even if the leaf faults. */
-		pe_fill_walk_cache(q, &w);
-		return;
-	}
-	pe_fill_walk_cache(q, &w);
-	if ((w.leaf.desc & DESC_AF) && !(w.nt && q->level == BBM_L1))
-		pe_tlb_fill(q, &w.leaf, true);
-}
-
-/*
- * SPEC_FILL_ADVERSARIAL: any valid descriptor reachable from a PE's TTBRs may
- * be cached at any time (ARM-TLBALLOC), so cache the new one at once on every
- * PE that can reach it; a new table is followed one level down.
- */
-static void spec_fill_after_store(Machine *m, uint64_t pa, uint64_t val)
-{
-	uint64_t page = pa & ~(PAGE_SIZE - 1);
-	size_t b = treg_hash(m, page);
-
-	for (int32_t i = m->treg_bucket[b]; i >= 0; i = m->treg[i].next) {
-		TableReg r = m->treg[i];
-		if (r.page != page)
-			continue;
-		uint64_t size = desc_level_size(r.level);
-		uint64_t va = r.va_base + ((pa - page) >> 3) * size;
-		for (unsigned k = 0; k < m->npes; k++) {
-			Pe *q = &m->pe[k];
-			if (q->state == PE_HALTED || q->state == PE_FAULTED || !(q->regs.sctlr & SCTLR_M))
-				continue;
-			int t = walk_select_ttbr(&q->regs, va);
-			if (t < 0 || ttbr_root(&q->regs, t) != r.root)
-				continue;
-			if (desc_kind(val, r.level) == DESC_KIND_TABLE && r.level < 3) {
-				uint64_t sub = desc_level_size(r.level + 1);
-				for (unsigned j = 0; j < 512; j++)
-					spec_fill_va(m, q, va + j * sub);
-			} else {
-				spec_fill_va(m, q, va);
-			}
-		}
-	}
-}
 
 static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 {
@@ -2003,38 +705,29 @@ static void pe_commit_table_stores(Pe *pe, uint64_t pc, uint32_t insn)
 		 * with level -1 when the page is not known as a table.
 		 */
 		uint64_t page = s->pa & ~(PAGE_SIZE - 1);
-		int32_t reg[8];
+		ReachTable reg[8];
 		unsigned nreg = 0;
-		for (int32_t r = m->treg_bucket[treg_hash(m, page)]; r >= 0 && nreg < 8; r = m->treg[r].next) {
-			bool dup = m->treg[r].page != page;
+		for (const ReachTable *r = reach_first(&m->reach, page); r && nreg < 8; r = reach_next(&m->reach, r)) {
+			bool dup = false;
 			for (unsigned k = 0; k < nreg && !dup; k++)
-				dup = m->treg[reg[k]].level == m->treg[r].level &&
-				      m->treg[reg[k]].va_base == m->treg[r].va_base;
+				dup = reg[k].level == r->level && reg[k].va_base == r->va_base;
 			if (!dup)
-				reg[nreg++] = r;
+				reg[nreg++] = *r;
 		}
 		if (!nreg)
 			EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
 			     .old = s->old, .val = val, .level = -1);
 		for (unsigned k = 0; k < nreg; k++) {
-			const TableReg *r = &m->treg[reg[k]];
-			uint64_t va = r->va_base + ((s->pa - page) >> 3) * desc_level_size(r->level);
+			const ReachTable *r = &reg[k];
+			uint64_t va = reach_desc_va(r, s->pa);
 			EMIT(m, .type = EV_DESC_WRITE, .pe = pe->id, .pc = pc, .insn = insn, .pa = s->pa,
 			     .old = s->old, .val = val, .level = r->level, .va = va);
 			if (r->level < 3 && desc_kind(val, r->level) == DESC_KIND_TABLE)
-				table_register_tree(m, val & DESC_OA_MASK, r->level + 1, va, r->root);
+				reach_register_tree(&m->reach, val & DESC_OA_MASK, r->level + 1, va, r->root);
 		}
-		if (m->cfg.walk_vis != WALK_VIS_AT_DSB)
+		/* Visible to the walkers at once, or at the DSB (walk_vis, RSPVBD). */
+		if (!pending_store(&m->pend, pe->id, s->pa, s->old, val, m->tick))
 			mirror_desc_changed(m, s->pa);
-		if (m->cfg.walk_vis == WALK_VIS_AT_DSB) {
-			if (pe->nps == pe->cps) {
-				pe->cps = pe->cps ? pe->cps * 2 : 16;
-				pe->ps = realloc(pe->ps, pe->cps * sizeof(*pe->ps));
-			}
-			pe->ps[pe->nps++] = (PendingStore){ .pa = s->pa, .old = s->old, .val = val,
-							    .tick = m->tick };
-			m->pending_stores++;
-		}
 		if (m->cfg.spec_fill == SPEC_FILL_ADVERSARIAL && nreg)
 			spec_fill_after_store(m, s->pa, val);
 	}
@@ -2343,7 +1036,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 	for (unsigned i = 0; i < m->npes; i++) {
 		Pe *pe = &m->pe[i];
 		uint64_t zero = 0;
-		mirror_flush(pe);
+		mirror_reset(pe);
 		/*
 		 * Unicorn's translated code is kept (a flush costs ~30 ms): callers must
 		 * not place different code at the same VA across resets (machine.h).
@@ -2352,7 +1045,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		tc.seed = m->cfg.seed * 0x9e3779b97f4a7c15ull + i + 1;
 		tlb_fini(&pe->tlb);
 		tlb_init(&pe->tlb, &tc);
-		pe->tlb.on_change = pe_tlb_changed;
+		pe->tlb.on_change = mirror_tlb_changed;
 		pe->tlb.change_ctx = pe;
 		pe->state = PE_HALTED;
 		pe->counted = false;
@@ -2363,32 +1056,25 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->vbar = 0;
 		pe->level = m->cfg.level;
 		pe->midr = m->cfg.midr;
-		pe->mr_peak = 0;
-		pe->mirror_win = PAGE_SIZE;
-		pe->mirror_last_lo = pe->mirror_last_hi = 0;
-		pe->ntemp = 0;
 		pe->fc_va = 0;
 		pe->fc_epoch = ~0ull;
 		pe->fc_host = NULL;
 		pe->nst = 0;
 		pe->monitor = ~0ull;
 		pe->event_reg = false;
-		pe->nps = 0;
-		pe->npt = 0;
 		uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &zero);
 		uc_reg_write(pe->uc, UC_ARM64_REG_ESR_EL1, &zero);
 		uc_reg_write(pe->uc, UC_ARM64_REG_FAR_EL1, &zero);
 	}
 	memset(m->table_bitmap, 0, (m->mem_size >> PAGE_SHIFT) / 8 + 1);
-	m->ntreg = 0;
-	for (size_t i = 0; i < m->ntreg_bucket; i++)
-		m->treg_bucket[i] = -1;
+	reach_reset(&m->reach);
 	m->tick = 0;
 	m->batched = 0;
 	m->lazy_fills = 0;
 	m->rng = m->cfg.seed ? m->cfg.seed : 1;
 	m->nrunning = m->nalive = 0;
-	m->pending_stores = 0;
+	pending_reset(&m->pend, m->npes, m->cfg.walk_vis == WALK_VIS_AT_DSB,
+		      m->cfg.tlbi_completion == TLBI_COMPLETE_AT_ISSUE);
 	m->armed_monitors = 0;
 	m->nfaults = 0;
 	return true;
@@ -2414,7 +1100,7 @@ uint64_t machine_pe_pc(Machine *m, unsigned i) { return pe_pc(&m->pe[i]); }
 BbmLevel machine_pe_level(const Machine *m, unsigned i) { return m->pe[i].level; }
 Tlb *machine_pe_tlb(Machine *m, unsigned i) { return &m->pe[i].tlb; }
 const char *machine_pe_error(const Machine *m, unsigned i) { return m->pe[i].error; }
-size_t machine_pe_pending_tlbis(const Machine *m, unsigned i) { return m->pe[i].npt; }
+size_t machine_pe_pending_tlbis(const Machine *m, unsigned i) { return pending_tlbis(&m->pend, i); }
 
 uint64_t machine_pe_x(Machine *m, unsigned i, unsigned reg)
 {

@@ -5,6 +5,8 @@
 
 #include <unicorn/unicorn.h>
 #include "bbmsim/machine.h"
+#include "bbmsim/pending.h"
+#include "bbmsim/reach.h"
 
 #define MIRROR_WINDOW_MAX (1ull << 28)
 #define MIRROR_RECENT 4
@@ -54,19 +56,6 @@ typedef struct BatchUndo {
 	unsigned len;
 	uint8_t bytes[64];
 } BatchUndo;
-
-/* A store to translation-table memory not yet synchronised by a DSB (RSPVBD). */
-typedef struct PendingStore {
-	uint64_t pa, old, val, tick;
-	uint64_t seen;               /* walkers (PE bits) a DSB already made it visible to */
-} PendingStore;
-
-/* A TLBI issued and not yet completed on its target. */
-typedef struct PendingTlbi {
-	TlbiOp op;
-	int issuer;
-	uint64_t tick;
-} PendingTlbi;
 
 /* A store seen by the write hook in this step, to a table page. */
 typedef struct StepStore {
@@ -138,21 +127,7 @@ typedef struct Pe {
 
 	uint64_t monitor;            /* exclusive monitor granule PA, ~0 = clear */
 	bool event_reg;
-
-	PendingStore *ps;
-	size_t nps, cps;
-	PendingTlbi *pt;             /* TLBIs targeting this PE */
-	size_t npt, cpt;
 } Pe;
-
-/* Registration of a page as a translation table at a level, for a VA base. */
-typedef struct TableReg {
-	uint64_t page;               /* PA of the table page */
-	uint64_t va_base;            /* first VA the table translates */
-	uint64_t root;               /* PA of the level-0 (start level) table */
-	int level;
-	int32_t next;
-} TableReg;
 
 struct Machine {
 	MachineConfig cfg;
@@ -160,10 +135,7 @@ struct Machine {
 	uint8_t *phys;               /* mem_size bytes, MAP_NORESERVE */
 	uint64_t mem_size;
 	uint8_t *table_bitmap;       /* one bit per physical page */
-	TableReg *treg;
-	size_t ntreg, ctreg;
-	int32_t *treg_bucket;
-	size_t ntreg_bucket;
+	Reach reach;                 /* the pages known as tables (reach.h) */
 	Pe pe[MACHINE_MAX_PES];
 	unsigned npes;
 	uint64_t tick;
@@ -171,7 +143,7 @@ struct Machine {
 	uint64_t lazy_fills;         /* first accesses to walkable pages */
 	uint64_t rng;
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */
-	size_t pending_stores;       /* total over PEs */
+	Pending pend;                /* table stores and TLBIs in flight until a DSB (pending.h) */
 	unsigned armed_monitors;
 	bool check_mirror;           /* BBMSIM_CHECK_MIRROR: self-check every mirrored access */
 	uint64_t test_error_page, test_crash_page;   /* BBMSIM_TEST_ERROR_VA, _CRASH_VA (tests only) */
@@ -181,5 +153,37 @@ struct Machine {
 	FaultRecord *faults;
 	size_t nfaults, cfaults;
 };
+
+/* How a walk by the machine reads descriptors (walker.c). */
+typedef struct WalkCtx {
+	Machine *m;
+	Pe *pe;
+	bool quiet;
+} WalkCtx;
+
+/* A translation by the TLB and walker (xlat.c), as the mirror and AT take it. */
+typedef struct Xlat {
+	FaultKind fault;
+	int level;
+	uint64_t pa;
+	TlbEntry entry;      /* the translation used */
+	bool uncached;       /* nT block translated without a TLB entry */
+	bool multihit;
+} Xlat;
+
+/* Events: stamped with the machine's tick. */
+static inline void emit(Machine *m, Event *ev)
+{
+	ev->tick = m->tick;
+	m->ev_fn(m->ev_ctx, ev);
+}
+
+#define EMIT(m, ...)                                  \
+	do {                                          \
+		if ((m)->ev_fn) {                     \
+			Event ev_ = { __VA_ARGS__ };  \
+			emit((m), &ev_);              \
+		}                                     \
+	} while (0)
 
 #endif

@@ -17,7 +17,7 @@
  *  - a load straddling into a walkable page fills the TLB for it once.
  *
  * Each expectation was checked to fail with the corresponding re-check
- * removed from sim/machine.c (the reader then gets the old PA, or the
+ * removed from sim/mirror.c (the reader then gets the old PA, or the
  * machine reports its internal mirror error).
  */
 #include <stdlib.h>
