@@ -27,7 +27,7 @@ _bbmsim()
 		case $cmd in
 		run) opts="--bbm --seed --max-insns --quantum --json -v --verbose --windows --progress --trace --trace-format --trace-pes --trace-va --trace-events --trace-ticks --schedule --html --help" ;;
 		compare) opts="--levels --format --json --seed --max-insns --quantum --windows --progress --trace --trace-format --trace-pes --trace-va --trace-events --trace-ticks --html --help" ;;
-		test) opts="-j --junit --help" ;;
+		test) opts="-j --shard --junit --help" ;;
 		ptdump) opts="--tree --at-tick --tlb --bbm --help" ;;
 		litmus) opts="--kinds --variant --max-execs -v --help" ;;
 		explore) opts="--bbm --budget --time --strategy --seed --depth --bound --minimize -j --shard --out --json --help" ;;
