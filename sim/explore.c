@@ -37,13 +37,13 @@
 
 const char *explore_strategy_name(ExploreStrategy s)
 {
-	static const char *const names[] = { "random", "pct", "exhaustive" };
-	return (unsigned)s < 3 ? names[s] : "?";
+	static const char *const names[] = { "random", "pct", "exhaustive", "preempt" };
+	return (unsigned)s < 4 ? names[s] : "?";
 }
 
 bool explore_strategy_parse(const char *s, ExploreStrategy *out)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (!strcmp(s, explore_strategy_name((ExploreStrategy)i))) {
 			*out = (ExploreStrategy)i;
 			return true;
@@ -65,6 +65,7 @@ void explore_options_default(ExploreOptions *o)
 	o->budget = 200;
 	o->pct_depth = 3;
 	o->max_depth = 512;
+	o->preemptions = 2;
 	o->nshards = 1;
 	o->min_replays = 400;
 }
@@ -827,6 +828,47 @@ static void search_exhaustive(Ex *ex, double t0)
 	por_dfs_fini(&dfs);
 }
 
+/* --- for the strategies in other files (explore_preempt.c) --------------------------------- */
+
+PorSet ex_enabled(Ex *ex)
+{
+	return enabled_actions(ex);
+}
+
+void ex_take(Ex *ex, unsigned a, Footprint *fp)
+{
+	take_action(ex, a, fp);
+	ex->r->choice_points++;
+}
+
+bool ex_exec_start(Ex *ex)
+{
+	if (!reset_machine(ex))
+		return false;
+	ex_exec_begin(ex);
+	for (unsigned i = 0; i < ex->npes; i++)
+		schedule_add(&ex->trace, SCHED_ACT_STEP, i, settle(ex, i));
+	return true;
+}
+
+void ex_exec_finish(Ex *ex, uint64_t exec)
+{
+	RunEnd end = ex_exec_end(ex);
+	if (exec) {
+		ex->r->schedules++;
+		ex->r->insns += machine_tick(ex->m);
+		ex->r->truncated += end == RUN_LIMIT;
+		evaluate(ex, end, exec);
+	}
+	analysis_free(ex->an);
+	ex->an = NULL;
+}
+
+bool ex_out_of_time(const Ex *ex, double t0)
+{
+	return out_of_time(ex, t0);
+}
+
 bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, ExploreResult *r, char *err,
 		   size_t errlen)
 {
@@ -840,6 +882,7 @@ bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, E
 	r->budget = o->budget;
 	r->pct_depth = o->pct_depth;
 	r->max_depth = o->max_depth;
+	r->preemptions = o->preemptions;
 	r->shard = o->shard;
 	r->nshards = o->nshards ? o->nshards : 1;
 	schedule_init(&ex.trace);
@@ -852,6 +895,8 @@ bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, E
 		ex.rules.spec_fill = strstr(knobs, "speculative=adversarial") != NULL;
 		if (o->strategy == EXPLORE_EXHAUSTIVE)
 			search_exhaustive(&ex, t0);
+		else if (o->strategy == EXPLORE_PREEMPT)
+			ex_search_preempt(&ex, t0);
 		else
 			search_random(&ex, t0);
 		r->seconds = now_s() - t0;

@@ -124,6 +124,20 @@ RunEnd ex_exec_end(Ex *ex);
  */
 bool ex_target_bites(Ex *ex, const ExploreTarget *t, RunEnd end, long *win);
 
+/* The strategies in other files use these (explore.c). */
+PorSet ex_enabled(Ex *ex);
+/* Take action @a (a choice point): its footprint into @fp. */
+void ex_take(Ex *ex, unsigned a, Footprint *fp);
+/* Reset the machine and start an execution: every PE run to its first choice point. */
+bool ex_exec_start(Ex *ex);
+/* End the execution; @exec > 0: count it and record what bit as schedule @exec. */
+void ex_exec_finish(Ex *ex, uint64_t exec);
+bool ex_out_of_time(const Ex *ex, double t0);
+
+/* explore_preempt.c */
+/* Bounded preemption: every schedule with at most o->preemptions preemptions, fewest first. */
+void ex_search_preempt(Ex *ex, double t0);
+
 /* explore_min.c */
 /* The explorer's event hook in a replay with an ExDetail. */
 void ex_detail_event(Ex *ex, const Event *ev);

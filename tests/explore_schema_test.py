@@ -103,6 +103,8 @@ def main(argv):
         ("remap-bbm pct", [scn("examples/remap-bbm.yaml"), "--bbm", "0", "--strategy", "pct", "--budget", "10"]),
         ("remap-bbm exhaustive", [scn("examples/remap-bbm.yaml"), "--bbm", "0", "--strategy", "exhaustive",
                                   "--bound", "6", "--budget", "100000"]),
+        ("preempt-one preempt", [os.path.join(src, "tests/explore/preempt-one.yaml"), "--strategy", "preempt",
+                                 "--preemptions", "1", "--budget", "1000"]),
         ("flagship random", [scn("linear-map/split-live-bbml2.yaml"), "--bbm", "2", "--budget", "10"]),
         ("repaint-clean pct", [scn("stop-machine/repaint-clean.yaml"), "--bbm", "0", "--strategy", "pct",
                                "--budget", "5"]),
@@ -135,14 +137,14 @@ def main(argv):
     # The documents cover what the schema describes.
     lvls = [lv for _, d in docs for lv in d["levels"]]
     tgts = [t for lv in lvls for t in lv["targets"]]
-    check({lv["strategy"] for lv in lvls} >= {"random", "pct", "exhaustive"}, "not every strategy was run")
+    check({lv["strategy"] for lv in lvls} >= {"random", "pct", "exhaustive", "preempt"}, "not every strategy was run")
     check({t["kind"] for t in tgts} >= {"window", "expectation"}, "no window or expectation target")
     check(any(t["bitten"] and t["witness"]["file"] for t in tgts), "no bitten target with a witness file")
     check(any(t["bitten"] and t["found_at"] == 0 for t in tgts), "no target bitten by the default run")
     check(any(d.get("parts") == 2 for _, d in docs), "no merged document")
 
     # Broken copies are rejected.
-    name, doc = docs[3] if len(docs) > 3 else docs[0]
+    name, doc = docs[4] if len(docs) > 4 else docs[0]
     bitten = next((t for lv in doc["levels"] for t in lv["targets"] if t["bitten"]), None)
     muts = []
     d = copy.deepcopy(doc)

@@ -141,6 +141,8 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 		fprintf(o, " (depth %u)", r->pct_depth);
 	if (r->strategy == EXPLORE_EXHAUSTIVE)
 		fprintf(o, " (branching in the first %u choice points)", r->max_depth);
+	if (r->strategy == EXPLORE_PREEMPT)
+		fprintf(o, " (at most %u %s)", r->preemptions, plural(r->preemptions, "preemption", "preemptions"));
 	fprintf(o, ", seed %" PRIu64, r->seed);
 	if (r->budget)
 		fprintf(o, ", budget %" PRIu64, r->budget);
@@ -154,6 +156,8 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	if (r->strategy == EXPLORE_EXHAUSTIVE)
 		fprintf(o, ", %" PRIu64 " cut short by the sleep sets; %s", r->pruned,
 			r->complete ? "the search is complete" : "the search is not complete");
+	if (r->strategy == EXPLORE_PREEMPT)
+		fprintf(o, "; %s", r->complete ? "the search is complete" : "the search is not complete");
 	fprintf(o, "), %" PRIu64 " choice points, %" PRIu64 " fills and %" PRIu64 " evictions over %u (PE, VA) %s",
 		r->choice_points, r->fills, r->evictions, r->tlb_pairs, plural(r->tlb_pairs, "pair", "pairs"));
 	if (r->tlb_candidates > r->tlb_pairs)
@@ -194,7 +198,7 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	if (bitten)
 		fprintf(o, "%zu of %zu targets bitten (%zu of %zu windows, %zu of %zu expectations, %zu other)\n", bitten,
 			nw + ne + bo, bw, nw, be, ne, bo);
-	else if (r->strategy == EXPLORE_EXHAUSTIVE && r->complete)
+	else if ((r->strategy == EXPLORE_EXHAUSTIVE || r->strategy == EXPLORE_PREEMPT) && r->complete)
 		fprintf(o, "no bite in any of the %" PRIu64 " schedules: the search was complete (docs/explore.md, what is pruned)\n",
 			r->schedules);
 	else
@@ -339,6 +343,7 @@ static void json_level(FILE *o, const ExploreResult *r)
 	jnum(&w, "budget", r->budget);
 	jnum(&w, "pct_depth", r->pct_depth);
 	jnum(&w, "max_depth", r->max_depth);
+	jnum(&w, "preemptions", r->preemptions);
 	jnum(&w, "shard", r->shard + 1);
 	jnum(&w, "shards", r->nshards);
 	jkey(&w, "coverage");
@@ -495,6 +500,7 @@ static bool read_level(const Json *j, ExploreResult *r, char *err, size_t errlen
 	r->budget = json_u64(j, "budget", 0);
 	r->pct_depth = (unsigned)json_u64(j, "pct_depth", 0);
 	r->max_depth = (unsigned)json_u64(j, "max_depth", 0);
+	r->preemptions = (unsigned)json_u64(j, "preemptions", 0);
 	uint64_t shard = json_u64(j, "shard", 1);
 	r->shard = shard ? (unsigned)shard - 1 : 0;
 	r->nshards = (unsigned)json_u64(j, "shards", 1);
@@ -584,8 +590,8 @@ bool explore_report_merge(ExploreReport *into, ExploreReport *from, char *err, s
 		}
 		ExploreResult *t = &into->lv[k];
 		if (t->strategy != f->strategy || t->seed != f->seed || t->budget != f->budget ||
-		    t->nshards != f->nshards) {
-			snprintf(err, errlen, "level %s: the parts are not shards of one search (strategy, seed, budget and shard count differ)",
+		    t->nshards != f->nshards || t->preemptions != f->preemptions) {
+			snprintf(err, errlen, "level %s: the parts are not shards of one search (strategy, seed, budget, preemptions and shard count differ)",
 				 bbm_level_name(f->level));
 			return false;
 		}
