@@ -66,6 +66,7 @@ void explore_options_default(ExploreOptions *o)
 	o->pct_depth = 3;
 	o->max_depth = 512;
 	o->preemptions = 2;
+	o->state_hash = true;
 	o->nshards = 1;
 	o->min_replays = 400;
 }
@@ -215,6 +216,8 @@ void ex_event(void *ctx, const Event *ev)
 	}
 	if (ex->an)
 		analysis_event(ex->an, ev);
+	if (ex->hash)
+		ex_hash_event(ex, ev);
 	if (ex->detail || ex->early)
 		ex_detail_event(ex, ev);
 }
@@ -782,10 +785,15 @@ static void search_exhaustive(Ex *ex, double t0)
 
 	por_dfs_init(&dfs, ex->nact, o->max_depth ? o->max_depth : 1);
 	por_dfs_set_shard(&dfs, o->shard, n, 3);
+	if (o->state_hash)
+		ex_hash_init(ex);
+	r->state_hash = o->state_hash;
 	for (;;) {
 		if ((budget && execs >= budget) || out_of_time(ex, t0) || !reset_machine(ex))
 			break;
 		ex_exec_begin(ex);
+		if (ex->hash)
+			ex_hash_exec_begin(ex);
 		for (unsigned i = 0; i < ex->npes; i++)
 			schedule_add(&ex->trace, SCHED_ACT_STEP, i, settle(ex, i));
 		size_t depth = 0;
@@ -796,6 +804,12 @@ static void search_exhaustive(Ex *ex, double t0)
 				break;
 			Footprint fp = { 0 };
 			if (depth < dfs.max_depth) {
+				/* A new node whose state was explored with as much left: a repeat (explore_hash.c). */
+				if (ex->hash && depth >= dfs.nframes &&
+				    ex_hash_visit(ex, depth, depth < dfs.cap ? dfs.st[depth].sleep : 0)) {
+					a = EX_STATE_SEEN;
+					break;
+				}
 				a = por_dfs_choose(&dfs, depth, en);
 				if (a < 0)
 					break;
@@ -811,6 +825,8 @@ static void search_exhaustive(Ex *ex, double t0)
 		RunEnd end = ex_exec_end(ex);
 		if (a == POR_REDUNDANT) {
 			r->pruned++;
+		} else if (a == EX_STATE_SEEN) {
+			r->state_pruned++;
 		} else if (a >= 0 && por_dfs_mine(&dfs, depth)) {
 			execs++;
 			r->schedules++;
@@ -826,6 +842,7 @@ static void search_exhaustive(Ex *ex, double t0)
 		}
 	}
 	por_dfs_fini(&dfs);
+	ex_hash_fini(ex);
 }
 
 /* --- for the strategies in other files (explore_preempt.c) --------------------------------- */
@@ -951,6 +968,8 @@ void explore_result_merge(ExploreResult *into, const ExploreResult *from)
 	into->schedules += from->schedules;
 	into->truncated += from->truncated;
 	into->pruned += from->pruned;
+	into->states += from->states;
+	into->state_pruned += from->state_pruned;
 	into->complete = into->complete && from->complete;
 	into->choice_points += from->choice_points;
 	into->fills += from->fills;

@@ -24,7 +24,11 @@
    it (the replay takes the translation fault); the counts grow with K, two
    runs give the same report, and K = 2 in 2 and 3 shards under GNU parallel,
    merged, gives the same schedules and bites as one run.
-5. Bad input: a malformed schedule file, a PE that does not exist, parts of
+5. State hashing (exhaustive, --state-hash on|off): on the litmus-sized
+   tests/explore/preempt-one.yaml and on remap-bbm at level 0 (bound 10),
+   both searches complete, hashing ends executions at states already
+   explored, runs fewer schedules, and bites exactly the same targets.
+6. Bad input: a malformed schedule file, a PE that does not exist, parts of
    different searches given to merge: exit 2 with a located message.
 """
 import json
@@ -164,24 +168,26 @@ def shards(b, src, tmp):
     j2 = json.loads(run([b] + common + ["-j", "2", "--out", os.path.join(tmp, "j2")]).stdout)
     check(bitten(j2) == bitten(one) and coverage(j2) == coverage(one), "-j 2 differs from one run")
 
-    # Exhaustive, small: complete; 2 shards complete too, with the same bites and schedules.
+    # Exhaustive, small: complete; 2 shards complete too, with the same bites (and, without state
+    # hashing, the same schedules: with it each shard prunes only the states it saw itself).
     scn = os.path.join(src, "scenarios/examples/remap-bbm.yaml")
-    ex = ["explore", scn, "--bbm", "0", "--strategy", "exhaustive", "--bound", "6", "--budget", "100000",
-          "--json"]
-    one = json.loads(run([b] + ex + ["--out", os.path.join(tmp, "e1")]).stdout)
-    c = one["levels"][0]["coverage"]
-    check(c["complete"] and c["schedules"] > 10, "exhaustive: not complete: %s" % c)
-    parts = []
-    for i in (1, 2):
-        p = os.path.join(tmp, "ex%d.json" % i)
-        with open(p, "w") as f:
-            f.write(run([b] + ex + ["--shard", "%d/2" % i, "--out", os.path.join(tmp, "e2")]).stdout)
-        parts.append(p)
-    m = json.loads(run([b, "merge", "--json"] + parts).stdout)
-    mc = m["levels"][0]["coverage"]
-    check(mc["complete"] and mc["schedules"] == c["schedules"],
-          "exhaustive shards: %s, one run %s" % (mc, c))
-    check(set(bitten(m)) == set(bitten(one)), "exhaustive shards: bitten targets differ")
+    for sh in ("off", "on"):
+        ex = ["explore", scn, "--bbm", "0", "--strategy", "exhaustive", "--bound", "6", "--budget", "100000",
+              "--state-hash", sh, "--json"]
+        one = json.loads(run([b] + ex + ["--out", os.path.join(tmp, "e1")]).stdout)
+        c = one["levels"][0]["coverage"]
+        check(c["complete"] and c["schedules"] > 10, "exhaustive: not complete: %s" % c)
+        parts = []
+        for i in (1, 2):
+            p = os.path.join(tmp, "ex%s%d.json" % (sh, i))
+            with open(p, "w") as f:
+                f.write(run([b] + ex + ["--shard", "%d/2" % i, "--out", os.path.join(tmp, "e2")]).stdout)
+            parts.append(p)
+        m = json.loads(run([b, "merge", "--json"] + parts).stdout)
+        mc = m["levels"][0]["coverage"]
+        check(mc["complete"] and (sh == "on" or mc["schedules"] == c["schedules"]),
+              "exhaustive shards, state hashing %s: %s, one run %s" % (sh, mc, c))
+        check(set(bitten(m)) == set(bitten(one)), "exhaustive shards, state hashing %s: bitten targets differ" % sh)
 
 
 def preempt(b, src, tmp):
@@ -237,6 +243,27 @@ def preempt(b, src, tmp):
               "preempt, %d shards: bitten targets differ from one run" % n)
 
 
+def state_hash(b, src, tmp):
+    for scn, extra in (("tests/explore/preempt-one.yaml", ["--bound", "10000"]),
+                       ("scenarios/examples/remap-bbm.yaml", ["--bbm", "0", "--bound", "10"])):
+        docs = {}
+        for sh in ("on", "off"):
+            args = [b, "explore", os.path.join(src, scn), "--strategy", "exhaustive", "--budget", "1000000",
+                    "--state-hash", sh, "--json", "--out", os.path.join(tmp, "h" + sh)] + extra
+            docs[sh] = json.loads(run(args).stdout)
+        on, off = (docs[k]["levels"][0]["coverage"] for k in ("on", "off"))
+        name = os.path.basename(scn)
+        check(on["complete"] and off["complete"], "%s: not complete: on %s, off %s" % (name, on, off))
+        check(on["state_hash"] and not off["state_hash"], "%s: state_hash flags %s %s" % (name, on, off))
+        check(on["state_pruned"] > 0 and on["states"] > 0 and off["state_pruned"] == 0,
+              "%s: nothing pruned by state hashing: %s" % (name, on))
+        check(on["schedules"] < off["schedules"], "%s: %d schedules with hashing, %d without" %
+              (name, on["schedules"], off["schedules"]))
+        hon, hoff = set(bitten(docs["on"])), set(bitten(docs["off"]))
+        check(hon == hoff and hon, "%s: bitten targets differ with state hashing: only on %s, only off %s" %
+              (name, sorted(hon - hoff), sorted(hoff - hon)))
+
+
 def bad_input(b, src, tmp):
     scn = os.path.join(src, "scenarios/linear-map/split-live-bbml2.yaml")
     bad = os.path.join(tmp, "bad.sched")
@@ -256,6 +283,8 @@ def bad_input(b, src, tmp):
     run([b, "explore", scn, "--strategy", "dfs"], want=(2,))
     p = run([b, "explore", scn, "--strategy", "preempt", "--preemptions", "65"], want=(2,))
     check("--preemptions must be 0..64, not '65'" in p.stderr, "--preemptions 65: %s" % p.stderr.strip())
+    p = run([b, "explore", scn, "--state-hash", "yes"], want=(2,))
+    check("--state-hash must be on or off, not 'yes'" in p.stderr, "--state-hash yes: %s" % p.stderr.strip())
     a = os.path.join(tmp, "a.json")
     c = os.path.join(tmp, "c.json")
     with open(a, "w") as f:
@@ -280,6 +309,7 @@ def main():
         repaint_clean(b, src, tmp)
         shards(b, src, tmp)
         preempt(b, src, tmp)
+        state_hash(b, src, tmp)
         bad_input(b, src, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

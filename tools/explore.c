@@ -23,8 +23,8 @@
 static const char *usage_explore =
 	"usage: bbmsim explore SCENARIO [--bbm LEVEL] [--budget N | --time S]\n"
 	"                      [--strategy random|pct|exhaustive|preempt] [--seed N] [--depth D]\n"
-	"                      [--bound N] [--preemptions K] [--minimize N] [-j N] [--shard I/N]\n"
-	"                      [--out DIR] [--json]\n"
+	"                      [--bound N] [--state-hash on|off] [--preemptions K] [--minimize N]\n"
+	"                      [-j N] [--shard I/N] [--out DIR] [--json]\n"
 	"\n"
 	"Search schedules of SCENARIO, and when each PE caches or drops a translation,\n"
 	"for a run in which a window of the default run (`bbmsim run`) bites: a\n"
@@ -51,6 +51,9 @@ static const char *usage_explore =
 	"                    still enabled (a fill that interrupts a running PE counts)\n"
 	"  --bound N         exhaustive: branch in the first N (1..10000) choice points of\n"
 	"                    each execution, run the rest without branching (default 512)\n"
+	"  --state-hash on|off  exhaustive: end an execution at a state (machine, memory,\n"
+	"                    TLBs, the analysis) already explored with as much left to\n"
+	"                    explore (default on)\n"
 	"  --minimize N      replays per bitten target to minimize it (default 400; 0: keep\n"
 	"                    the schedule as found)\n"
 	"  -j N              run N processes (each a part of the shard) and merge them\n"
@@ -405,6 +408,10 @@ int explore_main(int argc, char **argv)
 			if (!parse_u64(v, &x))
 				return bad("--seed needs a non-negative number, not '%s'%s", v, "");
 			o.eo.seed = x;
+		} else if (!strcmp(a, "--state-hash")) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return bad("--state-hash must be on or off, not '%s'%s", v, "");
+			o.eo.state_hash = !strcmp(v, "on");
 		} else if (!strcmp(a, "--preemptions")) {
 			if (!parse_u64(v, &x) || x > 64)
 				return bad("--preemptions must be 0..64, not '%s'%s", v, "");

@@ -153,7 +153,11 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	fprintf(o, " ==\n");
 	fprintf(o, "  covered: %" PRIu64 " %s besides the default run (%" PRIu64 " ended at the instruction limit",
 		r->schedules, plural(r->schedules, "schedule", "schedules"), r->truncated);
-	if (r->strategy == EXPLORE_EXHAUSTIVE)
+	if (r->strategy == EXPLORE_EXHAUSTIVE && r->state_hash)
+		fprintf(o, ", %" PRIu64 " cut short by the sleep sets and %" PRIu64 " at a state already explored (%" PRIu64
+			" states hashed); %s", r->pruned, r->state_pruned, r->states,
+			r->complete ? "the search is complete" : "the search is not complete");
+	else if (r->strategy == EXPLORE_EXHAUSTIVE)
 		fprintf(o, ", %" PRIu64 " cut short by the sleep sets; %s", r->pruned,
 			r->complete ? "the search is complete" : "the search is not complete");
 	if (r->strategy == EXPLORE_PREEMPT)
@@ -352,6 +356,9 @@ static void json_level(FILE *o, const ExploreResult *r)
 	jnum(&c, "schedules", r->schedules);
 	jnum(&c, "truncated", r->truncated);
 	jnum(&c, "pruned", r->pruned);
+	jbool(&c, "state_hash", r->state_hash);
+	jnum(&c, "states", r->states);
+	jnum(&c, "state_pruned", r->state_pruned);
 	jbool(&c, "complete", r->complete);
 	jnum(&c, "choice_points", r->choice_points);
 	jnum(&c, "fills", r->fills);
@@ -508,6 +515,9 @@ static bool read_level(const Json *j, ExploreResult *r, char *err, size_t errlen
 	r->schedules = json_u64(c, "schedules", 0);
 	r->truncated = json_u64(c, "truncated", 0);
 	r->pruned = json_u64(c, "pruned", 0);
+	r->state_hash = json_bool(c, "state_hash", false);
+	r->states = json_u64(c, "states", 0);
+	r->state_pruned = json_u64(c, "state_pruned", 0);
 	r->complete = json_bool(c, "complete", false);
 	r->choice_points = json_u64(c, "choice_points", 0);
 	r->fills = json_u64(c, "fills", 0);

@@ -48,6 +48,7 @@ typedef struct ExploreOptions {
 	unsigned pct_depth;       /* PCT: the bug depth d (d - 1 priority change points) */
 	unsigned max_depth;       /* exhaustive: choice points that branch */
 	unsigned preemptions;     /* preempt: the bound K */
+	bool state_hash;          /* exhaustive: prune states already explored (default on) */
 	unsigned shard, nshards;  /* this is shard @shard (0-based) of @nshards */
 	uint64_t min_replays;     /* minimization: replays per bitten target at most */
 	const volatile sig_atomic_t *stop;   /* nonzero: stop between schedules */
@@ -106,6 +107,9 @@ typedef struct ExploreResult {
 	uint64_t schedules;       /* explored, besides the default run */
 	uint64_t truncated;       /* of those, ended by the instruction limit (expectations not judged) */
 	uint64_t pruned;          /* exhaustive: ended early by the sleep sets (a repeat) */
+	bool state_hash;          /* exhaustive: with state hashing */
+	uint64_t states;          /* distinct states hashed */
+	uint64_t state_pruned;    /* executions ended at a state already explored */
 	bool complete;            /* exhaustive, preempt: every schedule up to the reductions and bounds was run */
 	uint64_t choice_points, fills, evictions;
 	uint64_t insns;           /* instructions the explored schedules ran */

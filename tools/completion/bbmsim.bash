@@ -18,6 +18,7 @@ _bbmsim()
 	--format) COMPREPLY=($(compgen -W "table markdown json" -- "$cur")); return ;;
 	--trace-format) COMPREPLY=($(compgen -W "text jsonl perfetto" -- "$cur")); return ;;
 	--strategy) COMPREPLY=($(compgen -W "random pct exhaustive preempt" -- "$cur")); return ;;
+	--state-hash) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
 	--windows) COMPREPLY=($(compgen -W "grouped all" -- "$cur")); return ;;
 	--trace|--junit|--kinds|--html|--schedule|--out) COMPREPLY=($(compgen -f -- "$cur")); return ;;
 	--seed|--max-insns|--quantum|--max-execs|--tree|-j|--at-tick|--budget|--time|--depth|--bound|--preemptions|--minimize|--shard|--trace-pes|--trace-va|--trace-events|--trace-ticks) return ;;
@@ -30,7 +31,7 @@ _bbmsim()
 		test) opts="-j --shard --junit --help" ;;
 		ptdump) opts="--tree --at-tick --tlb --bbm --help" ;;
 		litmus) opts="--kinds --variant --max-execs -v --help" ;;
-		explore) opts="--bbm --budget --time --strategy --seed --depth --bound --preemptions --minimize -j --shard --out --json --help" ;;
+		explore) opts="--bbm --budget --time --strategy --seed --depth --bound --state-hash --preemptions --minimize -j --shard --out --json --help" ;;
 		*) opts="--help" ;;
 		esac
 		COMPREPLY=($(compgen -W "$opts" -- "$cur"))
