@@ -785,8 +785,8 @@ static void search_exhaustive(Ex *ex, double t0)
 
 	por_dfs_init(&dfs, ex->nact, o->max_depth ? o->max_depth : 1);
 	por_dfs_set_shard(&dfs, o->shard, n, 3);
-	if (o->state_hash)
-		ex_hash_init(ex);
+	/* The hashes also count the distinct final states, with or without pruning. */
+	ex_hash_init(ex);
 	r->state_hash = o->state_hash;
 	for (;;) {
 		if ((budget && execs >= budget) || out_of_time(ex, t0) || !reset_machine(ex))
@@ -805,7 +805,7 @@ static void search_exhaustive(Ex *ex, double t0)
 			Footprint fp = { 0 };
 			if (depth < dfs.max_depth) {
 				/* A new node whose state was explored with as much left: a repeat (explore_hash.c). */
-				if (ex->hash && depth >= dfs.nframes &&
+				if (o->state_hash && depth >= dfs.nframes &&
 				    ex_hash_visit(ex, depth, depth < dfs.cap ? dfs.st[depth].sleep : 0)) {
 					a = EX_STATE_SEEN;
 					break;
@@ -828,6 +828,8 @@ static void search_exhaustive(Ex *ex, double t0)
 		} else if (a == EX_STATE_SEEN) {
 			r->state_pruned++;
 		} else if (a >= 0 && por_dfs_mine(&dfs, depth)) {
+			if (end != RUN_LIMIT)
+				ex_hash_final(ex);
 			execs++;
 			r->schedules++;
 			r->insns += machine_tick(ex->m);
@@ -970,6 +972,7 @@ void explore_result_merge(ExploreResult *into, const ExploreResult *from)
 	into->pruned += from->pruned;
 	into->states += from->states;
 	into->state_pruned += from->state_pruned;
+	into->final_states += from->final_states;
 	into->complete = into->complete && from->complete;
 	into->choice_points += from->choice_points;
 	into->fills += from->fills;

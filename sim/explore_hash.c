@@ -58,6 +58,8 @@ struct ExHash {
 	size_t pcap;
 	ExSeen *seen;
 	size_t nseen, cseen;
+	uint64_t *fin;           /* final states (open addressing; 0: free) */
+	size_t nfin, cfin;
 	uint64_t ticks[EX_TICKS_MAX];
 	size_t nticks;
 };
@@ -81,6 +83,7 @@ void ex_hash_fini(Ex *ex)
 	free(ex->hash->pg);
 	free(ex->hash->pmap);
 	free(ex->hash->seen);
+	free(ex->hash->fin);
 	free(ex->hash);
 	ex->hash = NULL;
 }
@@ -217,6 +220,34 @@ static ExSeen *seen_slot(ExHash *x, uint64_t h)
 	while (x->seen[j].h && x->seen[j].h != h)
 		j = (j + 1) & (x->cseen - 1);
 	return &x->seen[j];
+}
+
+void ex_hash_final(Ex *ex)
+{
+	ExHash *x = ex->hash;
+	uint64_t h = ex_state_hash(ex);
+
+	if (2 * (x->nfin + 1) > x->cfin) {
+		uint64_t *old = x->fin;
+		size_t oc = x->cfin;
+		x->cfin = oc ? oc * 2 : 256;
+		x->fin = calloc(x->cfin, sizeof(*x->fin));
+		for (size_t i = 0; i < oc; i++)
+			if (old[i]) {
+				size_t j = (size_t)(old[i] & (x->cfin - 1));
+				while (x->fin[j])
+					j = (j + 1) & (x->cfin - 1);
+				x->fin[j] = old[i];
+			}
+		free(old);
+	}
+	size_t j = (size_t)(h & (x->cfin - 1));
+	for (; x->fin[j]; j = (j + 1) & (x->cfin - 1))
+		if (x->fin[j] == h)
+			return;
+	x->fin[j] = h;
+	x->nfin++;
+	ex->r->final_states++;
 }
 
 bool ex_hash_visit(Ex *ex, size_t depth, PorSet sleep)

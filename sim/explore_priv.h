@@ -156,6 +156,8 @@ uint64_t ex_state_hash(Ex *ex);
  * remembered. Also counts the states in ex->r->states.
  */
 bool ex_hash_visit(Ex *ex, size_t depth, PorSet sleep);
+/* An execution ended by itself: count its final state in ex->r->final_states if new. */
+void ex_hash_final(Ex *ex);
 
 /* explore_preempt.c */
 /* Bounded preemption: every schedule with at most o->preemptions preemptions, fewest first. */

@@ -27,7 +27,9 @@
 5. State hashing (exhaustive, --state-hash on|off): on the litmus-sized
    tests/explore/preempt-one.yaml and on remap-bbm at level 0 (bound 10),
    both searches complete, hashing ends executions at states already
-   explored, runs fewer schedules, and bites exactly the same targets.
+   explored, runs fewer schedules, reaches as many distinct final states
+   (machine, memory, the analysis' windows and counts) and bites exactly the
+   same targets.
 6. Bad input: a malformed schedule file, a PE that does not exist, parts of
    different searches given to merge: exit 2 with a located message.
 """
@@ -259,6 +261,10 @@ def state_hash(b, src, tmp):
               "%s: nothing pruned by state hashing: %s" % (name, on))
         check(on["schedules"] < off["schedules"], "%s: %d schedules with hashing, %d without" %
               (name, on["schedules"], off["schedules"]))
+        # Every final state (machine, memory, the analysis' windows and counts) is still reached.
+        check(on["final_states"] == off["final_states"] and on["final_states"] > 1,
+              "%s: %d distinct final states with hashing, %d without" %
+              (name, on["final_states"], off["final_states"]))
         hon, hoff = set(bitten(docs["on"])), set(bitten(docs["off"]))
         check(hon == hoff and hon, "%s: bitten targets differ with state hashing: only on %s, only off %s" %
               (name, sorted(hon - hoff), sorted(hoff - hon)))

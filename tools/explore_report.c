@@ -155,11 +155,11 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 		r->schedules, plural(r->schedules, "schedule", "schedules"), r->truncated);
 	if (r->strategy == EXPLORE_EXHAUSTIVE && r->state_hash)
 		fprintf(o, ", %" PRIu64 " cut short by the sleep sets and %" PRIu64 " at a state already explored (%" PRIu64
-			" states hashed); %s", r->pruned, r->state_pruned, r->states,
-			r->complete ? "the search is complete" : "the search is not complete");
+			" states hashed); %" PRIu64 " distinct final states; %s", r->pruned, r->state_pruned, r->states,
+			r->final_states, r->complete ? "the search is complete" : "the search is not complete");
 	else if (r->strategy == EXPLORE_EXHAUSTIVE)
-		fprintf(o, ", %" PRIu64 " cut short by the sleep sets; %s", r->pruned,
-			r->complete ? "the search is complete" : "the search is not complete");
+		fprintf(o, ", %" PRIu64 " cut short by the sleep sets; %" PRIu64 " distinct final states; %s", r->pruned,
+			r->final_states, r->complete ? "the search is complete" : "the search is not complete");
 	if (r->strategy == EXPLORE_PREEMPT)
 		fprintf(o, "; %s", r->complete ? "the search is complete" : "the search is not complete");
 	fprintf(o, "), %" PRIu64 " choice points, %" PRIu64 " fills and %" PRIu64 " evictions over %u (PE, VA) %s",
@@ -359,6 +359,7 @@ static void json_level(FILE *o, const ExploreResult *r)
 	jbool(&c, "state_hash", r->state_hash);
 	jnum(&c, "states", r->states);
 	jnum(&c, "state_pruned", r->state_pruned);
+	jnum(&c, "final_states", r->final_states);
 	jbool(&c, "complete", r->complete);
 	jnum(&c, "choice_points", r->choice_points);
 	jnum(&c, "fills", r->fills);
@@ -518,6 +519,7 @@ static bool read_level(const Json *j, ExploreResult *r, char *err, size_t errlen
 	r->state_hash = json_bool(c, "state_hash", false);
 	r->states = json_u64(c, "states", 0);
 	r->state_pruned = json_u64(c, "state_pruned", 0);
+	r->final_states = json_u64(c, "final_states", 0);
 	r->complete = json_bool(c, "complete", false);
 	r->choice_points = json_u64(c, "choice_points", 0);
 	r->fills = json_u64(c, "fills", 0);

@@ -110,6 +110,7 @@ typedef struct ExploreResult {
 	bool state_hash;          /* exhaustive: with state hashing */
 	uint64_t states;          /* distinct states hashed */
 	uint64_t state_pruned;    /* executions ended at a state already explored */
+	uint64_t final_states;    /* exhaustive: distinct final states of the executions that ended by themselves */
 	bool complete;            /* exhaustive, preempt: every schedule up to the reductions and bounds was run */
 	uint64_t choice_points, fills, evictions;
 	uint64_t insns;           /* instructions the explored schedules ran */
