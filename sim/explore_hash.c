@@ -222,10 +222,47 @@ static ExSeen *seen_slot(ExHash *x, uint64_t h)
 	return &x->seen[j];
 }
 
+/*
+ * A digest of what an execution ended with, from the public interfaces
+ * only (not the state hash, which it checks): each PE's state, PC and
+ * X0-X30, the pages written, the faults, and every window and violation
+ * without ticks and texts.
+ */
+static uint64_t final_digest(Ex *ex)
+{
+	ExHash *x = ex->hash;
+	uint64_t h = 0;
+
+	for (unsigned i = 0; i < ex->npes; i++) {
+		h = mix(mix(h, machine_pe_state(ex->m, i)), machine_pe_pc(ex->m, i));
+		for (unsigned r = 0; r < 31; r++)
+			h = mix(h, machine_pe_x(ex->m, i, r));
+	}
+	for (size_t i = 0; i < x->npg; i++)
+		h = mix(h, page_hash(ex, x->pg[i].pa) - (x->pg[i].has_init ? x->pg[i].init : 0));
+	const FaultRecord *f;
+	size_t nf = machine_faults(ex->m, &f);
+	for (size_t i = 0; i < nf; i++)
+		h = mix(mix(mix(h, (uint64_t)f[i].kind << 8 | (uint64_t)(unsigned)f[i].pe), f[i].pc), f[i].va);
+	const Window *w;
+	size_t nw = analysis_windows(ex->an, &w);
+	for (size_t i = 0; i < nw; i++) {
+		h = mix(h, (uint64_t)w[i].kind | (uint64_t)w[i].severity << 8 | (uint64_t)(unsigned)w[i].pe << 16 |
+				   (uint64_t)(w[i].close_tick == ~0ull) << 32);
+		h = mix(mix(mix(mix(mix(h, w[i].va), w[i].size), w[i].accesses), w[i].stale_uses), w[i].faults);
+		h = mix(mix(h, w[i].cause.pc), w[i].cause.desc_pa);
+	}
+	const Violation *v;
+	size_t nv = analysis_violations(ex->an, &v);
+	for (size_t i = 0; i < nv; i++)
+		h = mix(mix(h, (uint64_t)(unsigned)v[i].pe), v[i].pc);
+	return h ? h : 1;
+}
+
 void ex_hash_final(Ex *ex)
 {
 	ExHash *x = ex->hash;
-	uint64_t h = ex_state_hash(ex);
+	uint64_t h = final_digest(ex);
 
 	if (2 * (x->nfin + 1) > x->cfin) {
 		uint64_t *old = x->fin;
