@@ -22,7 +22,9 @@
  * random; PCT (Burckhardt et al., ASPLOS 2010: random priorities, d - 1
  * change points); and a depth-first search with sleep sets over the
  * footprints of the actions (models/por.c), branching in the first
- * max_depth choice points. Every execution is recorded as a schedule
+ * max_depth choice points, which does not explore a state again
+ * (explore_hash.c); a fourth, bounded preemption, is explore_preempt.c.
+ * Every execution is recorded as a schedule
  * (schedule.h) that replays it exactly; the first one that bites a target
  * is minimized afterwards (explore_min.c).
  */
