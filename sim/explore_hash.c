@@ -44,13 +44,6 @@ typedef struct ExPage {
 	bool has_init, dirty;
 } ExPage;
 
-typedef struct ExSeen {
-	uint64_t h;              /* 0: free */
-	uint64_t tick;
-	uint32_t depth, acts;
-	PorSet sleep;
-} ExSeen;
-
 struct ExHash {
 	ExPage *pg;
 	size_t npg, cpg;
@@ -310,12 +303,21 @@ bool ex_hash_visit(Ex *ex, size_t depth, PorSet sleep)
 		ex->r->states++;
 		return false;
 	}
-	bool le_depth = s->depth <= now.depth, le_tick = s->tick <= now.tick, le_acts = s->acts <= now.acts;
-	if (le_depth && le_tick && le_acts && !(s->sleep & ~now.sleep))
+	if (ex_seen_covers(s, &now))
 		return true;
-	if (s->depth == now.depth && s->tick == now.tick && s->acts == now.acts)
-		s->sleep &= now.sleep;
-	else if (now.depth <= s->depth && now.tick <= s->tick && now.acts <= s->acts)
-		*s = now;
+	ex_seen_update(s, &now);
 	return false;
+}
+
+bool ex_seen_covers(const ExSeen *s, const ExSeen *now)
+{
+	return s->depth <= now->depth && s->tick <= now->tick && s->acts <= now->acts && !(s->sleep & ~now->sleep);
+}
+
+void ex_seen_update(ExSeen *s, const ExSeen *now)
+{
+	if (s->depth == now->depth && s->tick == now->tick && s->acts == now->acts)
+		s->sleep &= now->sleep;
+	else if (now->depth <= s->depth && now->tick <= s->tick && now->acts <= s->acts)
+		*s = *now;
 }

@@ -156,6 +156,22 @@ uint64_t ex_state_hash(Ex *ex);
  * remembered. Also counts the states in ex->r->states.
  */
 bool ex_hash_visit(Ex *ex, size_t depth, PorSet sleep);
+
+/* A visit of a state: its hash, and what was left to explore from it. */
+typedef struct ExSeen {
+	uint64_t h;              /* 0: a free slot */
+	uint64_t tick;           /* instructions run before it */
+	uint32_t depth, acts;    /* choice points and TLB actions taken before it */
+	PorSet sleep;            /* its sleep set */
+} ExSeen;
+/*
+ * The pruning rule (docs/explore.md, "State hashing"): did the stored visit
+ * @s of a state explore everything a new visit @now would? Depth, tick and
+ * TLB actions no greater, and its sleep set a subset of @now's.
+ */
+bool ex_seen_covers(const ExSeen *s, const ExSeen *now);
+/* @now was explored too: keep in @s what the two visits together cover. */
+void ex_seen_update(ExSeen *s, const ExSeen *now);
 /* An execution ended by itself: count its final state in ex->r->final_states if new. */
 void ex_hash_final(Ex *ex);
 
