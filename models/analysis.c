@@ -1264,3 +1264,115 @@ void analysis_finish(Analysis *a, uint64_t end_tick)
 	free(left);
 	a->now = end_tick;
 }
+
+/* --- state hashing (bbmsim explore) ------------------------------------------------- */
+
+static uint64_t hmix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
+}
+
+static uint64_t cause_hash(uint64_t h, const WindowCause *c)
+{
+	/* The tick only dates reports. */
+	h = hmix(h, (uint64_t)(unsigned)c->pe | (uint64_t)(unsigned)(c->level + 1) << 8 | (uint64_t)c->insn << 32);
+	return hmix(hmix(hmix(hmix(h, c->pc), c->desc_pa), c->old), c->val);
+}
+
+size_t analysis_state_ticks(const Analysis *a, uint64_t *out, size_t max)
+{
+	size_t n = 0;
+
+	for (unsigned i = 0; i < a->npes; i++)
+		for (size_t k = 0; k < a->pe[i].nst; k++)
+			if (a->pe[i].st[k].visible_tick != NOT_YET && n < max)
+				out[n++] = a->pe[i].st[k].visible_tick;
+	for (unsigned i = 0; i < a->npes; i++) {
+		for (size_t k = 0; k < a->pend.tl[i].n && n < max; k++)
+			out[n++] = a->pend.tl[i].t[k].tick;
+		for (size_t k = 0; k < a->pend.st[i].n && n < max; k++)
+			out[n++] = a->pend.st[i].s[k].tick;
+	}
+	return n;
+}
+
+/*
+ * What decides the analysis' judgements from here on, and its results so
+ * far, without absolute ticks: the future compares stale entries' visible
+ * ticks and TLBIs' issue ticks only with each other and with later ticks,
+ * so @rank (their order among the ticks the caller collected) stands for
+ * them. Windows are hashed with what the explorer's targets and the
+ * expectations read (kind, severity, PE, range, cause, open or closed,
+ * counts); their ticks and texts only date and describe them.
+ */
+uint64_t analysis_state_hash(const Analysis *a, uint64_t (*rank)(void *ctx, uint64_t tick), void *ctx)
+{
+	uint64_t h = hmix(0, a->npes);
+
+	for (unsigned i = 0; i < a->npes; i++) {
+		const PeA *p = &a->pe[i];
+		h = hmix(h, p->regs.ttbr0);
+		h = hmix(h, p->regs.ttbr1);
+		h = hmix(h, p->regs.tcr);
+		h = hmix(h, p->regs.sctlr);
+		h = hmix(h, p->regs.mair);
+		h = hmix(h, (uint64_t)p->level | (uint64_t)p->active << 8 | (uint64_t)p->mmu_seen << 9 |
+				    (uint64_t)p->ntaint << 16);
+		h = hmix(hmix(hmix(h, p->nst), p->nunres), p->nwalk);
+		for (size_t k = 0; k < p->nst; k++) {
+			const Stale *s = &p->st[k];
+			h = hmix(hmix(hmix(hmix(h, s->va), s->oa), s->desc), s->desc_pa);
+			h = hmix(h, (uint64_t)s->size_log2 | (uint64_t)(unsigned)(s->level + 1) << 8 | (uint64_t)s->leaf << 16 |
+					    (uint64_t)s->global << 17 | (uint64_t)s->flagged << 18 | (uint64_t)s->asid << 32);
+			h = hmix(hmix(hmix(h, (uint64_t)(unsigned)s->storer), s->cause), (uint64_t)s->win);
+			h = hmix(h, s->visible_tick == NOT_YET ? NOT_YET : rank(ctx, s->visible_tick));
+		}
+		h = hmix(h, p->nfo);
+		for (size_t k = 0; k < p->nfo; k++)
+			h = hmix(hmix(hmix(h, p->fo[k].desc_pa), (uint64_t)p->fo[k].win), (uint64_t)p->fo[k].close_storer);
+		for (unsigned k = 0; k < p->ntaint; k++)
+			h = hmix(hmix(h, p->taint[k].ttbr), (uint64_t)p->taint[k].asid | (uint64_t)p->taint[k].global_only << 16);
+	}
+	h = hmix(h, a->nw);
+	for (size_t i = 0; i < a->nw; i++) {
+		const Window *w = &a->w[i];
+		h = hmix(h, (uint64_t)w->kind | (uint64_t)w->severity << 8 | (uint64_t)(unsigned)w->pe << 16 |
+				    (uint64_t)(w->close_tick == NOT_YET) << 32 | (uint64_t)w->needs_tlbi << 33 |
+				    (uint64_t)w->refs << 40);
+		h = hmix(hmix(hmix(hmix(hmix(h, w->va), w->size), w->accesses), w->stale_uses), w->faults);
+		h = cause_hash(h, &w->cause);
+	}
+	h = hmix(h, a->ncauses);
+	for (size_t i = 0; i < a->ncauses; i++)
+		h = cause_hash(h, &a->causes[i]);
+	h = hmix(h, a->ncg);
+	for (size_t i = 0; i < a->ncg; i++)
+		h = cause_hash(hmix(hmix(hmix(h, a->cg[i].pa), a->cg[i].va), (uint64_t)(unsigned)a->cg[i].level),
+			       &a->cg[i].cause);
+	/* Stores in flight and TLBIs not yet complete, per storer and per target. */
+	for (unsigned i = 0; i < a->npes; i++) {
+		const PendingTlbis *tl = &a->pend.tl[i];
+		h = hmix(hmix(h, tl->n), a->pend.st[i].n);
+		for (size_t k = 0; k < tl->n; k++) {
+			const PendingTlbi *t = &tl->t[k];
+			h = hmix(h, (uint64_t)(unsigned)t->issuer | (uint64_t)t->op.kind << 32 |
+					    (uint64_t)t->op.scope << 40 | (uint64_t)t->op.asid << 48);
+			h = hmix(hmix(hmix(hmix(h, t->op.va), t->op.size), t->pc), rank(ctx, t->tick));
+		}
+		for (size_t k = 0; k < a->pend.st[i].n; k++) {
+			const PendingStore *ps = &a->pend.st[i].s[k];
+			h = hmix(hmix(hmix(hmix(h, ps->pa), ps->old), ps->val), ps->seen);
+			h = hmix(h, rank(ctx, ps->tick));
+		}
+	}
+	h = hmix(h, a->nv);
+	for (size_t i = 0; i < a->nv; i++) {
+		const Violation *v = &a->v[i];
+		h = hmix(hmix(h, (uint64_t)(unsigned)v->pe), v->pc);
+		for (const char *c = v->rule; *c; c++)
+			h = hmix(h, (unsigned char)*c);
+	}
+	return h;
+}

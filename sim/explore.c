@@ -22,7 +22,9 @@
  * random; PCT (Burckhardt et al., ASPLOS 2010: random priorities, d - 1
  * change points); and a depth-first search with sleep sets over the
  * footprints of the actions (models/por.c), branching in the first
- * max_depth choice points. Every execution is recorded as a schedule
+ * max_depth choice points, which does not explore a state again
+ * (explore_hash.c); a fourth, bounded preemption, is explore_preempt.c.
+ * Every execution is recorded as a schedule
  * (schedule.h) that replays it exactly; the first one that bites a target
  * is minimized afterwards (explore_min.c).
  */
@@ -37,13 +39,13 @@
 
 const char *explore_strategy_name(ExploreStrategy s)
 {
-	static const char *const names[] = { "random", "pct", "exhaustive" };
-	return (unsigned)s < 3 ? names[s] : "?";
+	static const char *const names[] = { "random", "pct", "exhaustive", "preempt" };
+	return (unsigned)s < 4 ? names[s] : "?";
 }
 
 bool explore_strategy_parse(const char *s, ExploreStrategy *out)
 {
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 4; i++)
 		if (!strcmp(s, explore_strategy_name((ExploreStrategy)i))) {
 			*out = (ExploreStrategy)i;
 			return true;
@@ -65,6 +67,8 @@ void explore_options_default(ExploreOptions *o)
 	o->budget = 200;
 	o->pct_depth = 3;
 	o->max_depth = 512;
+	o->preemptions = 2;
+	o->state_hash = true;
 	o->nshards = 1;
 	o->min_replays = 400;
 }
@@ -214,6 +218,8 @@ void ex_event(void *ctx, const Event *ev)
 	}
 	if (ex->an)
 		analysis_event(ex->an, ev);
+	if (ex->hash)
+		ex_hash_event(ex, ev);
 	if (ex->detail || ex->early)
 		ex_detail_event(ex, ev);
 }
@@ -781,10 +787,15 @@ static void search_exhaustive(Ex *ex, double t0)
 
 	por_dfs_init(&dfs, ex->nact, o->max_depth ? o->max_depth : 1);
 	por_dfs_set_shard(&dfs, o->shard, n, 3);
+	/* The hashes also count the distinct final states, with or without pruning. */
+	ex_hash_init(ex);
+	r->state_hash = o->state_hash;
 	for (;;) {
 		if ((budget && execs >= budget) || out_of_time(ex, t0) || !reset_machine(ex))
 			break;
 		ex_exec_begin(ex);
+		if (ex->hash)
+			ex_hash_exec_begin(ex);
 		for (unsigned i = 0; i < ex->npes; i++)
 			schedule_add(&ex->trace, SCHED_ACT_STEP, i, settle(ex, i));
 		size_t depth = 0;
@@ -795,6 +806,12 @@ static void search_exhaustive(Ex *ex, double t0)
 				break;
 			Footprint fp = { 0 };
 			if (depth < dfs.max_depth) {
+				/* A new node whose state was explored with as much left: a repeat (explore_hash.c). */
+				if (o->state_hash && depth >= dfs.nframes &&
+				    ex_hash_visit(ex, depth, depth < dfs.cap ? dfs.st[depth].sleep : 0)) {
+					a = EX_STATE_SEEN;
+					break;
+				}
 				a = por_dfs_choose(&dfs, depth, en);
 				if (a < 0)
 					break;
@@ -810,7 +827,11 @@ static void search_exhaustive(Ex *ex, double t0)
 		RunEnd end = ex_exec_end(ex);
 		if (a == POR_REDUNDANT) {
 			r->pruned++;
+		} else if (a == EX_STATE_SEEN) {
+			r->state_pruned++;
 		} else if (a >= 0 && por_dfs_mine(&dfs, depth)) {
+			if (end != RUN_LIMIT)
+				ex_hash_final(ex);
 			execs++;
 			r->schedules++;
 			r->insns += machine_tick(ex->m);
@@ -825,6 +846,48 @@ static void search_exhaustive(Ex *ex, double t0)
 		}
 	}
 	por_dfs_fini(&dfs);
+	ex_hash_fini(ex);
+}
+
+/* --- for the strategies in other files (explore_preempt.c) --------------------------------- */
+
+PorSet ex_enabled(Ex *ex)
+{
+	return enabled_actions(ex);
+}
+
+void ex_take(Ex *ex, unsigned a, Footprint *fp)
+{
+	take_action(ex, a, fp);
+	ex->r->choice_points++;
+}
+
+bool ex_exec_start(Ex *ex)
+{
+	if (!reset_machine(ex))
+		return false;
+	ex_exec_begin(ex);
+	for (unsigned i = 0; i < ex->npes; i++)
+		schedule_add(&ex->trace, SCHED_ACT_STEP, i, settle(ex, i));
+	return true;
+}
+
+void ex_exec_finish(Ex *ex, uint64_t exec)
+{
+	RunEnd end = ex_exec_end(ex);
+	if (exec) {
+		ex->r->schedules++;
+		ex->r->insns += machine_tick(ex->m);
+		ex->r->truncated += end == RUN_LIMIT;
+		evaluate(ex, end, exec);
+	}
+	analysis_free(ex->an);
+	ex->an = NULL;
+}
+
+bool ex_out_of_time(const Ex *ex, double t0)
+{
+	return out_of_time(ex, t0);
 }
 
 bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, ExploreResult *r, char *err,
@@ -840,6 +903,7 @@ bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, E
 	r->budget = o->budget;
 	r->pct_depth = o->pct_depth;
 	r->max_depth = o->max_depth;
+	r->preemptions = o->preemptions;
 	r->shard = o->shard;
 	r->nshards = o->nshards ? o->nshards : 1;
 	schedule_init(&ex.trace);
@@ -852,6 +916,8 @@ bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, E
 		ex.rules.spec_fill = strstr(knobs, "speculative=adversarial") != NULL;
 		if (o->strategy == EXPLORE_EXHAUSTIVE)
 			search_exhaustive(&ex, t0);
+		else if (o->strategy == EXPLORE_PREEMPT)
+			ex_search_preempt(&ex, t0);
 		else
 			search_random(&ex, t0);
 		r->seconds = now_s() - t0;
@@ -906,6 +972,9 @@ void explore_result_merge(ExploreResult *into, const ExploreResult *from)
 	into->schedules += from->schedules;
 	into->truncated += from->truncated;
 	into->pruned += from->pruned;
+	into->states += from->states;
+	into->state_pruned += from->state_pruned;
+	into->final_states += from->final_states;
 	into->complete = into->complete && from->complete;
 	into->choice_points += from->choice_points;
 	into->fills += from->fills;

@@ -11,6 +11,9 @@
 #include "bbmsim/machine.h"
 #include "bbmsim/por.h"
 
+/* An exhaustive execution ended at a state explored before (below POR_REDUNDANT and POR_OTHER_SHARD). */
+#define EX_STATE_SEEN (-100)
+
 /* TLB actions (fill and evict) an execution may take at most. */
 #define EX_TLB_ACTS_MAX 256
 /* (PE, VA) pairs with TLB actions: with the PEs' steps, one PorSet. */
@@ -58,6 +61,8 @@ typedef struct WinKeys {
 	size_t cap;
 } WinKeys;
 
+typedef struct ExHash ExHash;
+
 typedef struct Ex {
 	const Scenario *s;
 	BbmLevel level;
@@ -101,6 +106,8 @@ typedef struct Ex {
 	const ExploreTarget *early;
 	long early_win;
 	volatile sig_atomic_t early_stop;
+	/* Exhaustive with state hashing (explore_hash.c); NULL without. */
+	ExHash *hash;
 } Ex;
 
 /* explore.c */
@@ -123,6 +130,54 @@ RunEnd ex_exec_end(Ex *ex);
  * its index in the run's windows (-1: not opened); @win may be NULL.
  */
 bool ex_target_bites(Ex *ex, const ExploreTarget *t, RunEnd end, long *win);
+
+/* The strategies in other files use these (explore.c). */
+PorSet ex_enabled(Ex *ex);
+/* Take action @a (a choice point): its footprint into @fp. */
+void ex_take(Ex *ex, unsigned a, Footprint *fp);
+/* Reset the machine and start an execution: every PE run to its first choice point. */
+bool ex_exec_start(Ex *ex);
+/* End the execution; @exec > 0: count it and record what bit as schedule @exec. */
+void ex_exec_finish(Ex *ex, uint64_t exec);
+bool ex_out_of_time(const Ex *ex, double t0);
+
+/* explore_hash.c */
+void ex_hash_init(Ex *ex);
+void ex_hash_fini(Ex *ex);
+/* Note the pages an event wrote. */
+void ex_hash_event(Ex *ex, const Event *ev);
+/* After a reset: every page is as initially. */
+void ex_hash_exec_begin(Ex *ex);
+/* The hash of the state that decides the execution's future and its results. */
+uint64_t ex_state_hash(Ex *ex);
+/*
+ * A new choice point at @depth with sleep set @sleep: true when its state
+ * was explored before with at least as much left (prune it); else it is
+ * remembered. Also counts the states in ex->r->states.
+ */
+bool ex_hash_visit(Ex *ex, size_t depth, PorSet sleep);
+
+/* A visit of a state: its hash, and what was left to explore from it. */
+typedef struct ExSeen {
+	uint64_t h;              /* 0: a free slot */
+	uint64_t tick;           /* instructions run before it */
+	uint32_t depth, acts;    /* choice points and TLB actions taken before it */
+	PorSet sleep;            /* its sleep set */
+} ExSeen;
+/*
+ * The pruning rule (docs/explore.md, "State hashing"): did the stored visit
+ * @s of a state explore everything a new visit @now would? Depth, tick and
+ * TLB actions no greater, and its sleep set a subset of @now's.
+ */
+bool ex_seen_covers(const ExSeen *s, const ExSeen *now);
+/* @now was explored too: keep in @s what the two visits together cover. */
+void ex_seen_update(ExSeen *s, const ExSeen *now);
+/* An execution ended by itself: count its final state in ex->r->final_states if new. */
+void ex_hash_final(Ex *ex);
+
+/* explore_preempt.c */
+/* Bounded preemption: every schedule with at most o->preemptions preemptions, fewest first. */
+void ex_search_preempt(Ex *ex, double t0);
 
 /* explore_min.c */
 /* The explorer's event hook in a replay with an ExDetail. */

@@ -18,7 +18,19 @@
    the same schedules, with the same coverage, as one run with the same
    budget and seed; so does `-j 2`. The exhaustive strategy on a small
    scenario completes, and its shards merged complete with the same bites.
-4. Bad input: a malformed schedule file, a PE that does not exist, parts of
+4. Bounded preemption (--strategy preempt) on tests/explore/preempt-one.yaml,
+   whose reader's window bites only if the writer is preempted inside its
+   break-before-make: K = 0 completes without biting it, K = 1 and K = 2 bite
+   it (the replay takes the translation fault); the counts grow with K, two
+   runs give the same report, and K = 2 in 2 and 3 shards under GNU parallel,
+   merged, gives the same schedules and bites as one run.
+5. State hashing (exhaustive, --state-hash on|off): on the litmus-sized
+   tests/explore/preempt-one.yaml and on remap-bbm at level 0 (bound 10),
+   both searches complete, hashing ends executions at states already
+   explored, runs fewer schedules, reaches as many distinct final states
+   (machine, memory, the analysis' windows and counts) and bites exactly the
+   same targets.
+6. Bad input: a malformed schedule file, a PE that does not exist, parts of
    different searches given to merge: exit 2 with a located message.
 """
 import json
@@ -158,24 +170,104 @@ def shards(b, src, tmp):
     j2 = json.loads(run([b] + common + ["-j", "2", "--out", os.path.join(tmp, "j2")]).stdout)
     check(bitten(j2) == bitten(one) and coverage(j2) == coverage(one), "-j 2 differs from one run")
 
-    # Exhaustive, small: complete; 2 shards complete too, with the same bites and schedules.
+    # Exhaustive, small: complete; 2 shards complete too, with the same bites (and, without state
+    # hashing, the same schedules: with it each shard prunes only the states it saw itself).
     scn = os.path.join(src, "scenarios/examples/remap-bbm.yaml")
-    ex = ["explore", scn, "--bbm", "0", "--strategy", "exhaustive", "--bound", "6", "--budget", "100000",
-          "--json"]
-    one = json.loads(run([b] + ex + ["--out", os.path.join(tmp, "e1")]).stdout)
-    c = one["levels"][0]["coverage"]
-    check(c["complete"] and c["schedules"] > 10, "exhaustive: not complete: %s" % c)
-    parts = []
-    for i in (1, 2):
-        p = os.path.join(tmp, "ex%d.json" % i)
-        with open(p, "w") as f:
-            f.write(run([b] + ex + ["--shard", "%d/2" % i, "--out", os.path.join(tmp, "e2")]).stdout)
-        parts.append(p)
-    m = json.loads(run([b, "merge", "--json"] + parts).stdout)
-    mc = m["levels"][0]["coverage"]
-    check(mc["complete"] and mc["schedules"] == c["schedules"],
-          "exhaustive shards: %s, one run %s" % (mc, c))
-    check(set(bitten(m)) == set(bitten(one)), "exhaustive shards: bitten targets differ")
+    for sh in ("off", "on"):
+        ex = ["explore", scn, "--bbm", "0", "--strategy", "exhaustive", "--bound", "6", "--budget", "100000",
+              "--state-hash", sh, "--json"]
+        one = json.loads(run([b] + ex + ["--out", os.path.join(tmp, "e1")]).stdout)
+        c = one["levels"][0]["coverage"]
+        check(c["complete"] and c["schedules"] > 10, "exhaustive: not complete: %s" % c)
+        parts = []
+        for i in (1, 2):
+            p = os.path.join(tmp, "ex%s%d.json" % (sh, i))
+            with open(p, "w") as f:
+                f.write(run([b] + ex + ["--shard", "%d/2" % i, "--out", os.path.join(tmp, "e2")]).stdout)
+            parts.append(p)
+        m = json.loads(run([b, "merge", "--json"] + parts).stdout)
+        mc = m["levels"][0]["coverage"]
+        check(mc["complete"] and (sh == "on" or mc["schedules"] == c["schedules"]),
+              "exhaustive shards, state hashing %s: %s, one run %s" % (sh, mc, c))
+        check(set(bitten(m)) == set(bitten(one)), "exhaustive shards, state hashing %s: bitten targets differ" % sh)
+
+
+def preempt(b, src, tmp):
+    scn = os.path.join(src, "tests/explore/preempt-one.yaml")
+    key = None
+    docs = {}
+    for k in (0, 1, 2):
+        args = [b, "explore", scn, "--strategy", "preempt", "--preemptions", str(k), "--budget", "100000",
+                "--json", "--out", os.path.join(tmp, "p%d" % k)]
+        doc = json.loads(run(args).stdout)
+        docs[k] = doc
+        lv = doc["levels"][0]
+        check(lv["strategy"] == "preempt" and lv["preemptions"] == k, "preempt K=%d: %s" % (k, lv["strategy"]))
+        check(lv["coverage"]["complete"], "preempt K=%d: the search is not complete" % k)
+        win = [t for t in lv["targets"] if t["kind"] == "window" and t["key"].startswith(
+            "window translation-fault PE1 ")]
+        if not check(len(win) == 1, "preempt K=%d: no window of PE1 among %s" % (k, [t["key"] for t in lv["targets"]])):
+            return
+        t = win[0]
+        key = t["key"]
+        if k == 0:
+            check(not t["bitten"], "preempt K=0 bit PE1's window, which needs a preemption")
+            continue
+        if not check(t["bitten"], "preempt K=%d: PE1's window not bitten" % k):
+            continue
+        check(t["witness"]["verified"], "preempt K=%d: the witness is not verified" % k)
+        rp = json.loads(run([b, "run", scn, "--bbm", "0", "--json", "--schedule", t["witness"]["file"]]).stdout)
+        faults = rp["levels"][0]["faults"]
+        check(any(f["pe"] == 1 and f["va"] == "0x40100000" for f in faults),
+              "preempt K=%d: the replay takes no fault of PE1 at DATA: %s" % (k, faults))
+    n = [docs[k]["levels"][0]["coverage"]["schedules"] for k in (0, 1, 2)]
+    check(0 < n[0] < n[1] < n[2], "preempt: schedules for K = 0, 1, 2: %s" % n)
+    again = json.loads(run([b, "explore", scn, "--strategy", "preempt", "--preemptions", "2", "--budget", "100000",
+                            "--json", "--out", os.path.join(tmp, "p2b")]).stdout)
+    check(bitten(again) == bitten(docs[2]) and coverage(again) == coverage(docs[2]),
+          "preempt: two runs of the same search differ")
+    par = shutil.which("parallel")
+    if not check(par, "GNU parallel is not installed (apt-get install parallel)"):
+        return
+    common = ["explore", scn, "--strategy", "preempt", "--preemptions", "2", "--budget", "100000", "--json"]
+    for n in (2, 3):
+        d = os.path.join(tmp, "psh%d" % n)
+        os.makedirs(d)
+        cmd = "%s -j2 '%s %s --out %s --shard {}/%d > %s/part{}.json; test $? -le 1' ::: %s" % (
+            par, b, " ".join("'%s'" % a for a in common), d, n, d, " ".join(str(i) for i in range(1, n + 1)))
+        run(["sh", "-c", cmd], want=(0,))
+        parts = [os.path.join(d, "part%d.json" % i) for i in range(1, n + 1)]
+        m = json.loads(run([b, "merge", "--json"] + parts).stdout)
+        mc, c = m["levels"][0]["coverage"], docs[2]["levels"][0]["coverage"]
+        check(mc["complete"] and mc["schedules"] == c["schedules"] and mc["choice_points"] == c["choice_points"],
+              "preempt, %d shards: %s, one run %s" % (n, mc, c))
+        check(set(bitten(m)) == set(bitten(docs[2])) and ("0", key) in bitten(m),
+              "preempt, %d shards: bitten targets differ from one run" % n)
+
+
+def state_hash(b, src, tmp):
+    for scn, extra in (("tests/explore/preempt-one.yaml", ["--bound", "10000"]),
+                       ("scenarios/examples/remap-bbm.yaml", ["--bbm", "0", "--bound", "10"])):
+        docs = {}
+        for sh in ("on", "off"):
+            args = [b, "explore", os.path.join(src, scn), "--strategy", "exhaustive", "--budget", "1000000",
+                    "--state-hash", sh, "--json", "--out", os.path.join(tmp, "h" + sh)] + extra
+            docs[sh] = json.loads(run(args).stdout)
+        on, off = (docs[k]["levels"][0]["coverage"] for k in ("on", "off"))
+        name = os.path.basename(scn)
+        check(on["complete"] and off["complete"], "%s: not complete: on %s, off %s" % (name, on, off))
+        check(on["state_hash"] and not off["state_hash"], "%s: state_hash flags %s %s" % (name, on, off))
+        check(on["state_pruned"] > 0 and on["states"] > 0 and off["state_pruned"] == 0,
+              "%s: nothing pruned by state hashing: %s" % (name, on))
+        check(on["schedules"] < off["schedules"], "%s: %d schedules with hashing, %d without" %
+              (name, on["schedules"], off["schedules"]))
+        # Every final state (machine, memory, the analysis' windows and counts) is still reached.
+        check(on["final_states"] == off["final_states"] and on["final_states"] > 1,
+              "%s: %d distinct final states with hashing, %d without" %
+              (name, on["final_states"], off["final_states"]))
+        hon, hoff = set(bitten(docs["on"])), set(bitten(docs["off"]))
+        check(hon == hoff and hon, "%s: bitten targets differ with state hashing: only on %s, only off %s" %
+              (name, sorted(hon - hoff), sorted(hoff - hon)))
 
 
 def bad_input(b, src, tmp):
@@ -195,6 +287,10 @@ def bad_input(b, src, tmp):
     check("bad.sched:2: PE 7 does not exist" in p.stderr, "bad schedule: %s" % p.stderr.strip())
     run([b, "explore", scn, "--shard", "3/2"], want=(2,))
     run([b, "explore", scn, "--strategy", "dfs"], want=(2,))
+    p = run([b, "explore", scn, "--strategy", "preempt", "--preemptions", "65"], want=(2,))
+    check("--preemptions must be 0..64, not '65'" in p.stderr, "--preemptions 65: %s" % p.stderr.strip())
+    p = run([b, "explore", scn, "--state-hash", "yes"], want=(2,))
+    check("--state-hash must be on or off, not 'yes'" in p.stderr, "--state-hash yes: %s" % p.stderr.strip())
     a = os.path.join(tmp, "a.json")
     c = os.path.join(tmp, "c.json")
     with open(a, "w") as f:
@@ -218,6 +314,8 @@ def main():
         flagship(b, src, tmp)
         repaint_clean(b, src, tmp)
         shards(b, src, tmp)
+        preempt(b, src, tmp)
+        state_hash(b, src, tmp)
         bad_input(b, src, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -64,6 +64,7 @@ typedef struct Opts {
 	const char *html;        /* --html FILE */
 	unsigned jobs;
 	const char *junit;
+	unsigned shard, nshards;  /* test --shard I/N: shard (0-based) of nshards (0: not sharded) */
 	bool has_levels;
 	bool levels[BBM_LEVEL_COUNT];
 	const char *format;      /* compare: table, markdown, json */
@@ -189,7 +190,7 @@ static const char *usage_ptdump =
 	"Exit status: 0, or 2 for bad input.\n";
 
 static const char *usage_test =
-	"usage: bbmsim test [PATH...] [-j N] [--junit FILE]\n"
+	"usage: bbmsim test [PATH...] [-j N] [--shard I/N] [--junit FILE]\n"
 	"\n"
 	"Run every scenario (*.yaml, *.yml) under each PATH (files or directories,\n"
 	"searched recursively; default scenarios/) at each of its BBM levels and check\n"
@@ -200,6 +201,11 @@ static const char *usage_test =
 	"whatever the scenario expects, and the other scenarios still run.\n"
 	"\n"
 	"  -j N           run N scenarios in parallel processes (default 1)\n"
+	"  --shard I/N    run only shard I (1..N) of the suite, for a CI matrix: the\n"
+	"                 scenario files in the order test finds them (each PATH in\n"
+	"                 turn, directories sorted by name), numbered from 0; shard I\n"
+	"                 runs file k when k mod N = I - 1. The N shards together run\n"
+	"                 every file once\n"
 	"  --junit FILE   also write JUnit XML to FILE: a testcase per scenario and\n"
 	"                 level, classname the path from PATH's directory with dots\n"
 	"                 (scenarios.bugs.cont-bit-live), name the level ('level 0');\n"
@@ -343,6 +349,17 @@ static void parse_opts(int argc, char **argv, Opts *o, const char *usage)
 			if (j < 1 || j > 256)
 				die2("-j must be 1..256");
 			o->jobs = (unsigned)j;
+		} else if (!strcmp(a, "--shard") && !strcmp(o->cmd, "test")) {
+			unsigned si, sn;
+			char tail;
+			if (!next)
+				die2("test: --shard needs I/N, e.g. 1/4");
+			if (sscanf(next, "%u/%u%c", &si, &sn, &tail) != 2 || strchr(next, '-') || sn < 1 || sn > 1000000 ||
+			    si < 1 || si > sn)
+				die2("test: --shard '%s': must be I/N with 1 <= I <= N (N at most 1000000)", next);
+			o->shard = si - 1;
+			o->nshards = sn;
+			i++;
 		} else if (!strcmp(a, "--junit") && !strcmp(o->cmd, "test")) {
 			if (!next)
 				die2("--junit needs a file name");
@@ -1016,6 +1033,21 @@ static int cmd_test(Opts *o)
 			strlist_add(&ids, id);
 			free(id);
 		}
+	}
+	if (o->nshards > 1) {
+		/* --shard I/N: file k (0-based, in the order found) when k mod N = I - 1. */
+		size_t kept = 0;
+		for (size_t k = 0; k < files.n; k++) {
+			if (k % o->nshards == o->shard) {
+				files.v[kept] = files.v[k];
+				ids.v[kept] = ids.v[k];
+				kept++;
+			} else {
+				free(files.v[k]);
+				free(ids.v[k]);
+			}
+		}
+		files.n = ids.n = kept;
 	}
 	unsigned jobs = o->jobs ? o->jobs : 1;
 

@@ -22,8 +22,9 @@
 
 static const char *usage_explore =
 	"usage: bbmsim explore SCENARIO [--bbm LEVEL] [--budget N | --time S]\n"
-	"                      [--strategy random|pct|exhaustive] [--seed N] [--depth D]\n"
-	"                      [--bound N] [--minimize N] [-j N] [--shard I/N] [--out DIR] [--json]\n"
+	"                      [--strategy random|pct|exhaustive|preempt] [--seed N] [--depth D]\n"
+	"                      [--bound N] [--state-hash on|off] [--preemptions K] [--minimize N]\n"
+	"                      [-j N] [--shard I/N] [--out DIR] [--json]\n"
 	"\n"
 	"Search schedules of SCENARIO, and when each PE caches or drops a translation,\n"
 	"for a run in which a window of the default run (`bbmsim run`) bites: a\n"
@@ -39,19 +40,27 @@ static const char *usage_explore =
 	"  --time S          stop after S seconds (per level); with --budget, whichever\n"
 	"                    comes first; alone, no schedule bound\n"
 	"  --strategy S      random (default: uniform over the enabled actions), pct\n"
-	"                    (probabilistic concurrency testing) or exhaustive (depth-\n"
-	"                    first with sleep sets; small scenarios)\n"
+	"                    (probabilistic concurrency testing), exhaustive (depth-\n"
+	"                    first with sleep sets; small scenarios) or preempt (every\n"
+	"                    schedule with at most K preemptions, fewest first)\n"
 	"  --seed N          seed of the search (default 1); schedule j uses its own\n"
 	"                    generator from (seed, j)\n"
 	"  --depth D         pct: the bug depth d, d - 1 priority change points (default 3)\n"
+	"  --preemptions K   preempt: the bound K (0..64, default 2); a preemption is\n"
+	"                    taking another action while the one that acted last is\n"
+	"                    still enabled (a fill that interrupts a running PE counts)\n"
 	"  --bound N         exhaustive: branch in the first N (1..10000) choice points of\n"
 	"                    each execution, run the rest without branching (default 512)\n"
+	"  --state-hash on|off  exhaustive: end an execution at a state (machine, memory,\n"
+	"                    TLBs, the analysis) already explored with as much left to\n"
+	"                    explore (default on)\n"
 	"  --minimize N      replays per bitten target to minimize it (default 400; 0: keep\n"
 	"                    the schedule as found)\n"
 	"  -j N              run N processes (each a part of the shard) and merge them\n"
 	"  --shard I/N       run shard I (1..N) of the search: schedules j with\n"
 	"                    (j - 1) mod N = I - 1 (random, pct) or every N-th subtree\n"
-	"                    (exhaustive); `bbmsim merge` combines the shards' --json\n"
+	"                    (exhaustive), every N-th prefix of one preemption\n"
+	"                    (preempt); `bbmsim merge` combines the shards' --json\n"
 	"  --out DIR         where the witness schedules go (default bbmsim-explore)\n"
 	"  --json            the report as JSON (docs/report-format.md, \"The explore report\")\n"
 	"\n"
@@ -164,7 +173,7 @@ static bool write_witnesses(ExploreReport *rep, const char *dir, const char *who
 			char id[32];
 			target_id(r, i, id, sizeof(id));
 			char part[16] = "";
-			if (r->strategy == EXPLORE_EXHAUSTIVE && r->nshards > 1)
+			if ((r->strategy == EXPLORE_EXHAUSTIVE || r->strategy == EXPLORE_PREEMPT) && r->nshards > 1)
 				snprintf(part, sizeof(part), ".p%u", t->found_shard + 1);
 			snprintf(t->file, sizeof(t->file), "%.120s/%.80s.L%s.%s.s%" PRIu64 "%s.sched", dir, rep->scenario,
 				 bbm_level_name(r->level), id, t->found_at, part);
@@ -394,11 +403,19 @@ int explore_main(int argc, char **argv)
 			o.eo.seconds = t;
 		} else if (!strcmp(a, "--strategy")) {
 			if (!explore_strategy_parse(v, &o.eo.strategy))
-				return bad("--strategy must be random, pct or exhaustive, not '%s'%s", v, "");
+				return bad("--strategy must be random, pct, exhaustive or preempt, not '%s'%s", v, "");
 		} else if (!strcmp(a, "--seed")) {
 			if (!parse_u64(v, &x))
 				return bad("--seed needs a non-negative number, not '%s'%s", v, "");
 			o.eo.seed = x;
+		} else if (!strcmp(a, "--state-hash")) {
+			if (strcmp(v, "on") && strcmp(v, "off"))
+				return bad("--state-hash must be on or off, not '%s'%s", v, "");
+			o.eo.state_hash = !strcmp(v, "on");
+		} else if (!strcmp(a, "--preemptions")) {
+			if (!parse_u64(v, &x) || x > 64)
+				return bad("--preemptions must be 0..64, not '%s'%s", v, "");
+			o.eo.preemptions = (unsigned)x;
 		} else if (!strcmp(a, "--depth")) {
 			if (!parse_u64(v, &x) || x < 1 || x > 17)
 				return bad("--depth must be 1..17, not '%s'%s", v, "");

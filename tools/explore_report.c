@@ -141,6 +141,8 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 		fprintf(o, " (depth %u)", r->pct_depth);
 	if (r->strategy == EXPLORE_EXHAUSTIVE)
 		fprintf(o, " (branching in the first %u choice points)", r->max_depth);
+	if (r->strategy == EXPLORE_PREEMPT)
+		fprintf(o, " (at most %u %s)", r->preemptions, plural(r->preemptions, "preemption", "preemptions"));
 	fprintf(o, ", seed %" PRIu64, r->seed);
 	if (r->budget)
 		fprintf(o, ", budget %" PRIu64, r->budget);
@@ -151,9 +153,15 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	fprintf(o, " ==\n");
 	fprintf(o, "  covered: %" PRIu64 " %s besides the default run (%" PRIu64 " ended at the instruction limit",
 		r->schedules, plural(r->schedules, "schedule", "schedules"), r->truncated);
-	if (r->strategy == EXPLORE_EXHAUSTIVE)
-		fprintf(o, ", %" PRIu64 " cut short by the sleep sets; %s", r->pruned,
-			r->complete ? "the search is complete" : "the search is not complete");
+	if (r->strategy == EXPLORE_EXHAUSTIVE && r->state_hash)
+		fprintf(o, ", %" PRIu64 " cut short by the sleep sets and %" PRIu64 " at a state already explored (%" PRIu64
+			" states hashed); %" PRIu64 " distinct final states; %s", r->pruned, r->state_pruned, r->states,
+			r->final_states, r->complete ? "the search is complete" : "the search is not complete");
+	else if (r->strategy == EXPLORE_EXHAUSTIVE)
+		fprintf(o, ", %" PRIu64 " cut short by the sleep sets; %" PRIu64 " distinct final states; %s", r->pruned,
+			r->final_states, r->complete ? "the search is complete" : "the search is not complete");
+	if (r->strategy == EXPLORE_PREEMPT)
+		fprintf(o, "; %s", r->complete ? "the search is complete" : "the search is not complete");
 	fprintf(o, "), %" PRIu64 " choice points, %" PRIu64 " fills and %" PRIu64 " evictions over %u (PE, VA) %s",
 		r->choice_points, r->fills, r->evictions, r->tlb_pairs, plural(r->tlb_pairs, "pair", "pairs"));
 	if (r->tlb_candidates > r->tlb_pairs)
@@ -194,7 +202,7 @@ static void text_level(FILE *o, const ExploreReport *rep, const ExploreResult *r
 	if (bitten)
 		fprintf(o, "%zu of %zu targets bitten (%zu of %zu windows, %zu of %zu expectations, %zu other)\n", bitten,
 			nw + ne + bo, bw, nw, be, ne, bo);
-	else if (r->strategy == EXPLORE_EXHAUSTIVE && r->complete)
+	else if ((r->strategy == EXPLORE_EXHAUSTIVE || r->strategy == EXPLORE_PREEMPT) && r->complete)
 		fprintf(o, "no bite in any of the %" PRIu64 " schedules: the search was complete (docs/explore.md, what is pruned)\n",
 			r->schedules);
 	else
@@ -339,6 +347,7 @@ static void json_level(FILE *o, const ExploreResult *r)
 	jnum(&w, "budget", r->budget);
 	jnum(&w, "pct_depth", r->pct_depth);
 	jnum(&w, "max_depth", r->max_depth);
+	jnum(&w, "preemptions", r->preemptions);
 	jnum(&w, "shard", r->shard + 1);
 	jnum(&w, "shards", r->nshards);
 	jkey(&w, "coverage");
@@ -347,6 +356,10 @@ static void json_level(FILE *o, const ExploreResult *r)
 	jnum(&c, "schedules", r->schedules);
 	jnum(&c, "truncated", r->truncated);
 	jnum(&c, "pruned", r->pruned);
+	jbool(&c, "state_hash", r->state_hash);
+	jnum(&c, "states", r->states);
+	jnum(&c, "state_pruned", r->state_pruned);
+	jnum(&c, "final_states", r->final_states);
 	jbool(&c, "complete", r->complete);
 	jnum(&c, "choice_points", r->choice_points);
 	jnum(&c, "fills", r->fills);
@@ -495,6 +508,7 @@ static bool read_level(const Json *j, ExploreResult *r, char *err, size_t errlen
 	r->budget = json_u64(j, "budget", 0);
 	r->pct_depth = (unsigned)json_u64(j, "pct_depth", 0);
 	r->max_depth = (unsigned)json_u64(j, "max_depth", 0);
+	r->preemptions = (unsigned)json_u64(j, "preemptions", 0);
 	uint64_t shard = json_u64(j, "shard", 1);
 	r->shard = shard ? (unsigned)shard - 1 : 0;
 	r->nshards = (unsigned)json_u64(j, "shards", 1);
@@ -502,6 +516,10 @@ static bool read_level(const Json *j, ExploreResult *r, char *err, size_t errlen
 	r->schedules = json_u64(c, "schedules", 0);
 	r->truncated = json_u64(c, "truncated", 0);
 	r->pruned = json_u64(c, "pruned", 0);
+	r->state_hash = json_bool(c, "state_hash", false);
+	r->states = json_u64(c, "states", 0);
+	r->state_pruned = json_u64(c, "state_pruned", 0);
+	r->final_states = json_u64(c, "final_states", 0);
 	r->complete = json_bool(c, "complete", false);
 	r->choice_points = json_u64(c, "choice_points", 0);
 	r->fills = json_u64(c, "fills", 0);
@@ -584,8 +602,8 @@ bool explore_report_merge(ExploreReport *into, ExploreReport *from, char *err, s
 		}
 		ExploreResult *t = &into->lv[k];
 		if (t->strategy != f->strategy || t->seed != f->seed || t->budget != f->budget ||
-		    t->nshards != f->nshards) {
-			snprintf(err, errlen, "level %s: the parts are not shards of one search (strategy, seed, budget and shard count differ)",
+		    t->nshards != f->nshards || t->preemptions != f->preemptions) {
+			snprintf(err, errlen, "level %s: the parts are not shards of one search (strategy, seed, budget, preemptions and shard count differ)",
 				 bbm_level_name(f->level));
 			return false;
 		}

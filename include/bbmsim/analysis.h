@@ -105,6 +105,19 @@ void analysis_event(void *a, const Event *ev);
 /* Close the bookkeeping at the end of the run (windows still open stay open). */
 void analysis_finish(Analysis *a, uint64_t end_tick);
 
+/*
+ * State hashing (bbmsim explore): the ticks the analysis' future compares
+ * (stale entries' visibility, TLBIs issued and not completed) into
+ * @out[0..max), returning how many; and a 64-bit hash of what decides its
+ * judgements from here and its results so far (stale entries, open fault
+ * windows, taints, pending TLBIs, windows with their counts, violations),
+ * each such tick hashed as @rank(@ctx, tick). Two analyses with the same
+ * hash, fed the same events from here, give the same windows, counts and
+ * violations but for ticks and texts.
+ */
+size_t analysis_state_ticks(const Analysis *a, uint64_t *out, size_t max);
+uint64_t analysis_state_hash(const Analysis *a, uint64_t (*rank)(void *ctx, uint64_t tick), void *ctx);
+
 size_t analysis_windows(const Analysis *a, const Window **out);
 size_t analysis_violations(const Analysis *a, const Violation **out);
 

@@ -34,6 +34,7 @@ typedef enum ExploreStrategy {
 	EXPLORE_RANDOM,          /* uniform over the enabled actions at each choice point */
 	EXPLORE_PCT,             /* probabilistic concurrency testing, depth pct_depth */
 	EXPLORE_EXHAUSTIVE,      /* depth-first with sleep sets, branching in the first max_depth choice points */
+	EXPLORE_PREEMPT,         /* every schedule with at most @preemptions preemptions, fewest first */
 } ExploreStrategy;
 
 const char *explore_strategy_name(ExploreStrategy s);
@@ -46,6 +47,8 @@ typedef struct ExploreOptions {
 	double seconds;           /* wall-clock bound of the search (0: none) */
 	unsigned pct_depth;       /* PCT: the bug depth d (d - 1 priority change points) */
 	unsigned max_depth;       /* exhaustive: choice points that branch */
+	unsigned preemptions;     /* preempt: the bound K */
+	bool state_hash;          /* exhaustive: prune states already explored (default on) */
 	unsigned shard, nshards;  /* this is shard @shard (0-based) of @nshards */
 	uint64_t min_replays;     /* minimization: replays per bitten target at most */
 	const volatile sig_atomic_t *stop;   /* nonzero: stop between schedules */
@@ -98,13 +101,17 @@ typedef struct ExploreResult {
 	BbmLevel level;
 	ExploreStrategy strategy;
 	uint64_t seed, budget;
-	unsigned pct_depth, max_depth, shard, nshards;
+	unsigned pct_depth, max_depth, preemptions, shard, nshards;
 	ExploreTarget *t;
 	size_t nt;
 	uint64_t schedules;       /* explored, besides the default run */
 	uint64_t truncated;       /* of those, ended by the instruction limit (expectations not judged) */
 	uint64_t pruned;          /* exhaustive: ended early by the sleep sets (a repeat) */
-	bool complete;            /* exhaustive: every schedule up to the reductions was run */
+	bool state_hash;          /* exhaustive: with state hashing */
+	uint64_t states;          /* distinct states hashed */
+	uint64_t state_pruned;    /* executions ended at a state already explored */
+	uint64_t final_states;    /* exhaustive: distinct final states of the executions that ended by themselves */
+	bool complete;            /* exhaustive, preempt: every schedule up to the reductions and bounds was run */
 	uint64_t choice_points, fills, evictions;
 	uint64_t insns;           /* instructions the explored schedules ran */
 	unsigned tlb_pairs;       /* (PE, VA) pairs with fill and evict actions */

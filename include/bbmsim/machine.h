@@ -246,4 +246,16 @@ bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run);
 
 size_t machine_faults(const Machine *m, const FaultRecord **out);
 
+/*
+ * State hashing (sim/machine_hash.c, for `bbmsim explore`): the ticks the
+ * machine's future compares (pending table stores and TLBIs) into
+ * @out[0..max), returning how many; and a 64-bit hash of everything but
+ * physical memory that decides what the machine does next and what its
+ * report says (registers, translation registers, TLBs and walk caches,
+ * pending stores and TLBIs, monitors, the faults taken so far), with each
+ * such tick hashed as @rank(@ctx, tick).
+ */
+size_t machine_state_ticks(const Machine *m, uint64_t *out, size_t max);
+uint64_t machine_state_hash(Machine *m, uint64_t (*rank)(void *ctx, uint64_t tick), void *ctx);
+
 #endif
