@@ -17,7 +17,10 @@ a signal and checks:
   record (Perfetto JSON closed properly, JSONL, text), and no trace was
   started for the level not run;
 - progress: on a terminal (a pty) without asking, never in a pipe unless
-  --progress, and then as whole lines.
+  --progress, and then as whole lines;
+- `bbmsim test`, signalled alone: its running scenario stops (interrupted,
+  an ERROR), no other starts, the summary counts the files not run, and the
+  JUnit file holds what ran.
 """
 import json
 import re
@@ -53,10 +56,12 @@ def interrupt(args, sig, tty=False):
     """Run, signal after WAIT seconds; returns (returncode, stdout, stderr)."""
     if tty:
         master, slave = pty.openpty()
-        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, preexec_fn=default_signals)
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=slave, preexec_fn=default_signals,
+                             start_new_session=True)
         os.close(slave)
     else:
-        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_signals)
+        p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=default_signals,
+                             start_new_session=True)
     time.sleep(WAIT)
     if p.poll() is not None:
         fail("%s: ended before the signal (exit %d)" % (" ".join(args[1:3]), p.returncode))
@@ -64,7 +69,8 @@ def interrupt(args, sig, tty=False):
     try:
         out, err = p.communicate(timeout=60)
     except subprocess.TimeoutExpired:
-        p.kill()
+        # Its own session: children left running (bbmsim test's) go too.
+        os.killpg(p.pid, signal.SIGKILL)
         out, err = p.communicate()
         fail("%s: still running 60 s after the signal" % " ".join(args[1:3]))
     if tty:
@@ -160,6 +166,29 @@ def main(argv):
             text = f.read()
         if not text.endswith("# incomplete: interrupted by SIGINT\n"):
             fail("C: the text trace does not end with the incomplete line: %r" % text[-80:])
+
+        # D: SIGINT to `bbmsim test` alone (not its process group): the running
+        # scenario is told and stops, no further one starts, the JUnit file of
+        # what ran is written, and bbmsim ends by the signal.
+        j = os.path.join(tmp, "d.xml")
+        examples = os.path.join(src, "scenarios/examples")
+        nex = len([f for f in os.listdir(examples) if f.endswith((".yaml", ".yml"))])
+        out, err = interrupt([b, "test", spin, examples, "--junit", j], signal.SIGINT)
+        lines = out.splitlines()
+        if not any(re.match(r"ERROR +\S*spin\.yaml \[0\] interrupted by SIGINT$", l) for l in lines):
+            fail("D: no ERROR line for the interrupted level: %r" % lines[:3])
+        want = "interrupted by SIGINT: %d of %d scenario files not run" % (nex, nex + 1)
+        if not lines or lines[-1] != want:
+            fail("D: last line %r, wanted %r" % (lines[-1:], want))
+        try:
+            import xml.dom.minidom
+            doc = xml.dom.minidom.parse(j)
+            cases = doc.getElementsByTagName("testcase")
+            errs = [e.getAttribute("message") for e in doc.getElementsByTagName("error")]
+            if len(cases) != 1 or errs != ["interrupted by SIGINT"]:
+                fail("D: JUnit has %d testcases, errors %r; wanted 1, the interruption" % (len(cases), errs))
+        except Exception as e:  # noqa: BLE001
+            fail("D: the JUnit file is not valid XML: %s" % e)
     if fails:
         print("interrupt: %d failures" % len(fails))
         return 1

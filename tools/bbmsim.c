@@ -212,6 +212,11 @@ static const char *usage_test =
 	"                 each failure lists every failed expectation; a scenario that\n"
 	"                 does not load is an error (docs/report-format.md)\n"
 	"\n"
+	"SIGINT or SIGTERM: no further scenario starts, the running ones stop between\n"
+	"two PE turns (their level is an ERROR 'interrupted by SIGINT'), the summary\n"
+	"names the files not run, the JUnit file of what ran is written, and bbmsim\n"
+	"ends by that signal.\n"
+	"\n"
 	"Exit status: 0 when every run passes, 1 otherwise, 2 bad input (a PATH with\n"
 	"no scenario) or a write error.\n";
 
@@ -398,18 +403,23 @@ static void on_progress_alarm(int sig)
 	progress_due = 1;
 }
 
-static void catch_stop_signals(void)
+static void catch_stop_signals_as(int flags)
 {
 	static const int sigs[] = { SIGINT, SIGTERM };
 	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
-	sa.sa_flags = SA_RESETHAND | SA_RESTART;
+	sa.sa_flags = flags;
 	sigemptyset(&sa.sa_mask);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
 			sigaction(sigs[i], &sa, NULL);
+}
+
+static void catch_stop_signals(void)
+{
+	catch_stop_signals_as(SA_RESETHAND | SA_RESTART);
 }
 
 static const char *signal_name(int sig)
@@ -915,7 +925,14 @@ static void test_one(const char *path, FILE *o)
 		r.a = analysis_new(apes, machine_npes(r.m), &knobs, an_read, r.m);
 		analysis_set_ttl_strict(r.a, scenario_ttl_strict(s));
 		machine_set_event_fn(r.m, analysis_event, r.a);
+		machine_set_stop_flag(r.m, &stop_signal);
 		r.end = machine_run(r.m);
+		if (r.end == RUN_INTERRUPTED) {
+			snprintf(detail, sizeof(detail), "interrupted by %s", signal_name(stop_signal));
+			test_record(o, "ERROR", path, lname, seconds_since(&t0), detail);
+			level_run_fini(&r);
+			break;
+		}
 		analysis_finish(r.a, machine_tick(r.m));
 		r.nexp = scenario_check(s, levels[i], r.m, r.end, r.a, &r.exp);
 		size_t first_fail = r.nexp;
@@ -1064,9 +1081,22 @@ static int cmd_test(Opts *o)
 	TestCase *cases = NULL;
 	size_t ncases = 0;
 
+	/*
+	 * A stop signal: no further scenario starts, and the running ones are
+	 * told (a kill of this process alone must stop them too); wait() is
+	 * not restarted, so the signal is seen at once.
+	 */
+	catch_stop_signals_as(SA_RESETHAND);
+	bool told = false;
 	fflush(stdout);
-	while (done < files.n) {
-		while (running < jobs && next < files.n) {
+	for (;;) {
+		if (stop_signal && !told) {
+			for (unsigned k = 0; k < jobs; k++)
+				if (run[k].f)
+					kill(run[k].pid, stop_signal);
+			told = true;
+		}
+		while (!stop_signal && running < jobs && next < files.n) {
 			FILE *tmp = tmpfile();
 			if (!tmp)
 				die2("test: cannot create a temporary file");
@@ -1079,6 +1109,8 @@ static int cmd_test(Opts *o)
 			if (pid < 0)
 				die2("test: fork failed: %s", strerror(errno));
 			if (pid == 0) {
+				/* Both the terminal's signal and the parent's forward may come: never reset. */
+				catch_stop_signals_as(SA_RESTART);
 				test_one(files.v[next], tmp);
 				fflush(tmp);
 				_exit(0);
@@ -1091,6 +1123,8 @@ static int cmd_test(Opts *o)
 			run[slot].f = tmp;
 			running++;
 		}
+		if (!running)
+			break;
 		/* Reap one. */
 		unsigned slot = 0;
 		int st;
@@ -1152,6 +1186,9 @@ static int cmd_test(Opts *o)
 		fflush(stdout);
 	}
 	printf("%u passed, %u failed\n", passed, failed);
+	if (stop_signal)
+		printf("interrupted by %s: %zu of %zu scenario files not run\n", signal_name(stop_signal),
+		       files.n - done, files.n);
 	int rc = failed ? 1 : 0;
 	if (junit) {
 		junit_write(junit, cases, ncases);
