@@ -32,10 +32,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/asm.h"
+#include "bbmsim/link.h"
 #include "bbmsim/litmus.h"
 #include "bbmsim/machine.h"
 #include "bbmsim/por.h"
@@ -46,7 +48,7 @@
 
 #define LIT_MEM       (32ull << 20)
 #define POOL_PA       0x100000ull      /* translation tables */
-#define POOL_SIZE     0x40000ull
+#define POOL_SIZE     0x10000ull       /* 16 pages: a test needs at most 9 (root, 2 L1, 3 L2, 3 L3) */
 #define POOL_VA       0x30000000ull    /* the tables, as data: PTE(x) lives here */
 #define CODE_PA       0x200000ull
 #define CODE_VA_BASE  0x100000000ull   /* + 1 MiB per test: see machine_reset */
@@ -136,6 +138,7 @@ typedef struct Run {
 	uint64_t pte_va[LITMUS_MAX_VARS], pte_pa[LITMUS_MAX_VARS];
 	uint64_t root;
 	uint64_t code_va;               /* this test's code: a fresh VA for Unicorn's translated code */
+	char sym[16];                   /* its labels' symbol prefix: unique within a batch */
 	uint8_t *code;                  /* the assembled image at CODE_VA */
 	size_t code_len;
 	/* Labels: per thread, the main code's labels (name, address). */
@@ -156,6 +159,7 @@ typedef struct Run {
 	uint8_t tlb_uses[MAX_ACTIONS];
 	Analysis *an;
 	bool want_analysis;
+	uint64_t desc_writes;           /* table stores, over every execution so far */
 	/* Results. */
 	Outcome *out;
 	size_t nout;
@@ -269,7 +273,8 @@ static void buf_put(Buf *b, int line, int col, const char *fmt, ...)
 }
 
 /* Rewrite identifiers that are labels into their assembler symbols. */
-static void rename_labels(const LitmusThread *th, int ti, bool in_handler, const char *in, char *out, size_t len)
+static void rename_labels(const char *sym, const LitmusThread *th, int ti, bool in_handler, const char *in, char *out,
+			  size_t len)
 {
 	size_t o = 0;
 	for (size_t i = 0; in[i] && o + 1 < len;) {
@@ -292,7 +297,7 @@ static void rename_labels(const LitmusThread *th, int ti, bool in_handler, const
 					if (!strcmp(th->code[j].label, word))
 						prefix = "";
 			}
-			int n = prefix ? snprintf(out + o, len - o, "lit_p%d%s_%s", ti, prefix, word)
+			int n = prefix ? snprintf(out + o, len - o, "%s_p%d%s_%s", sym, ti, prefix, word)
 				       : snprintf(out + o, len - o, "%s", word);
 			if (n < 0 || (size_t)n >= len - o)
 				break;
@@ -313,12 +318,24 @@ static bool is_eret(const char *s)
 	return !strcmp(w, "ERET");
 }
 
-static bool build_code(Run *r, char *why, size_t whylen)
+static void buf_fini(Buf *b)
+{
+	free(b->s);
+	free(b->map_line);
+	free(b->map_col);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * The test's code as GNU as source, appended to @b: per thread its code,
+ * vector tables and handler at BLOCK offsets, then the label table (each
+ * label's address as a .quad, read back by code_labels).
+ */
+static void code_source(const Run *r, Buf *bb)
 {
 	const LitmusTest *t = r->t;
-	Buf b = { 0 };
+	Buf b = *bb;
 	char text[512];
-	int nlab = 0;
 
 	for (int i = 0; i < t->nthreads; i++) {
 		const LitmusThread *th = &t->thread[i];
@@ -327,57 +344,57 @@ static bool build_code(Run *r, char *why, size_t whylen)
 		for (size_t j = 0; j < th->ncode; j++) {
 			const LitmusLine *l = &th->code[j];
 			if (l->label[0])
-				buf_put(&b, l->line, l->col, "lit_p%d_%s:", i, l->label);
+				buf_put(&b, l->line, l->col, "%s_p%d_%s:", r->sym, i, l->label);
 			if (l->text[0]) {
-				rename_labels(th, i, false, l->text, text, sizeof(text));
+				rename_labels(r->sym, th, i, false, l->text, text, sizeof(text));
 				buf_put(&b, l->line, l->col, "%s", text);
 			}
 		}
 		buf_put(&b, 0, 0, "hlt #0");
 		/* Vector tables: synchronous, current EL with SP_ELx (+0x200) and lower EL (+0x400). */
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_A));
-		buf_put(&b, 0, 0, "lit_p%d_veca:", i);
-		buf_put(&b, 0, 0, ".org 0x%llx\n b lit_p%d_entry", (unsigned long long)(base + VEC_A + 0x200), i);
+		buf_put(&b, 0, 0, "%s_p%d_veca:", r->sym, i);
+		buf_put(&b, 0, 0, ".org 0x%llx\n b %s_p%d_entry", (unsigned long long)(base + VEC_A + 0x200), r->sym, i);
 		b.map_line = realloc(b.map_line, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_col = realloc(b.map_col, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_line[b.lines] = b.map_col[b.lines] = 0;
 		b.lines++;
-		buf_put(&b, 0, 0, ".org 0x%llx\n b lit_p%d_entry", (unsigned long long)(base + VEC_A + 0x400), i);
+		buf_put(&b, 0, 0, ".org 0x%llx\n b %s_p%d_entry", (unsigned long long)(base + VEC_A + 0x400), r->sym, i);
 		b.map_line = realloc(b.map_line, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_col = realloc(b.map_col, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_line[b.lines] = b.map_col[b.lines] = 0;
 		b.lines++;
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B));
-		buf_put(&b, 0, 0, "lit_p%d_vecb:", i);
+		buf_put(&b, 0, 0, "%s_p%d_vecb:", r->sym, i);
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B + 0x200));
 		buf_put(&b, 0, 0, "hlt #0");
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B + 0x400));
 		buf_put(&b, 0, 0, "hlt #0");
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + ENTRY));
-		buf_put(&b, 0, 0, "lit_p%d_entry:", i);
+		buf_put(&b, 0, 0, "%s_p%d_entry:", r->sym, i);
 		if (th->nhandler) {
 			/* Inside the handler a fault ends the thread (herd: "fault inside a fault handler"). */
 			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
-			buf_put(&b, 0, 0, "adr x0, lit_p%d_vecb", i);
+			buf_put(&b, 0, 0, "adr x0, %s_p%d_vecb", r->sym, i);
 			buf_put(&b, 0, 0, "msr vbar_el1, x0");
 			buf_put(&b, 0, 0, "mrs x0, tpidr_el1");
 			for (size_t j = 0; j < th->nhandler; j++) {
 				const LitmusLine *l = &th->handler[j];
 				if (l->label[0])
-					buf_put(&b, l->line, l->col, "lit_p%dF_%s:", i, l->label);
+					buf_put(&b, l->line, l->col, "%s_p%dF_%s:", r->sym, i, l->label);
 				if (!l->text[0])
 					continue;
 				if (is_eret(l->text)) {
-					buf_put(&b, l->line, l->col, "b lit_p%d_ret", i);
+					buf_put(&b, l->line, l->col, "b %s_p%d_ret", r->sym, i);
 					continue;
 				}
-				rename_labels(th, i, true, l->text, text, sizeof(text));
+				rename_labels(r->sym, th, i, true, l->text, text, sizeof(text));
 				buf_put(&b, l->line, l->col, "%s", text);
 			}
 			buf_put(&b, 0, 0, "hlt #0");
-			buf_put(&b, 0, 0, "lit_p%d_ret:", i);
+			buf_put(&b, 0, 0, "%s_p%d_ret:", r->sym, i);
 			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
-			buf_put(&b, 0, 0, "adr x0, lit_p%d_veca", i);
+			buf_put(&b, 0, 0, "adr x0, %s_p%d_veca", r->sym, i);
 			buf_put(&b, 0, 0, "msr vbar_el1, x0");
 			buf_put(&b, 0, 0, "mrs x0, tpidr_el1");
 			buf_put(&b, 0, 0, "eret");
@@ -402,40 +419,22 @@ static bool build_code(Run *r, char *why, size_t whylen)
 	/* The label table: addresses read back from the image. */
 	buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)((uint64_t)t->nthreads * BLOCK));
 	buf_put(&b, 0, 0, ".balign 8");
-	size_t table_off_line = (size_t)b.lines;
-	(void)table_off_line;
 	for (int i = 0; i < t->nthreads; i++)
 		for (size_t j = 0; j < t->thread[i].ncode; j++)
-			if (t->thread[i].code[j].label[0]) {
-				buf_put(&b, 0, 0, ".quad lit_p%d_%s", i, t->thread[i].code[j].label);
-				nlab++;
-			}
+			if (t->thread[i].code[j].label[0])
+				buf_put(&b, 0, 0, ".quad %s_p%d_%s", r->sym, i, t->thread[i].code[j].label);
 	buf_put(&b, 0, 0, ".quad 0");
+	*bb = b;
+}
 
-	AsmResult ar;
-	int rc = asm_assemble(b.s, r->code_va, &ar);
-	if (rc) {
-		if (ar.ndiag) {
-			int al = ar.diag[0].line;
-			int ll = al >= 1 && al <= b.lines ? b.map_line[al - 1] : 0;
-			int lc = al >= 1 && al <= b.lines ? b.map_col[al - 1] : 0;
-			snprintf(why, whylen, "%.100s:%d:%d: assembler: %.100s", t->path, ll, lc, ar.diag[0].msg);
-		} else {
-			snprintf(why, whylen, "assembler: %.200s", ar.tool_error[0] ? ar.tool_error : "failed");
-		}
-		asm_result_fini(&ar);
-		free(b.s);
-		free(b.map_line);
-		free(b.map_col);
-		return false;
-	}
-	r->code = ar.bytes;
-	r->code_len = ar.len;
-	ar.bytes = NULL;
-	asm_result_fini(&ar);
-	free(b.s);
-	free(b.map_line);
-	free(b.map_col);
+/* Each main-code label's address, from the label table at the end of the image. */
+static void code_labels(Run *r)
+{
+	const LitmusTest *t = r->t;
+	int nlab = 0;
+	for (int i = 0; i < t->nthreads; i++)
+		for (size_t j = 0; j < t->thread[i].ncode; j++)
+			nlab += !!t->thread[i].code[j].label[0];
 	uint64_t toff = (uint64_t)t->nthreads * BLOCK;
 	r->labels = calloc((size_t)nlab + 1, sizeof(*r->labels));
 	for (int i = 0; i < t->nthreads; i++)
@@ -450,6 +449,36 @@ static bool build_code(Run *r, char *why, size_t whylen)
 				r->labels[r->nlabels].thread = i;
 				r->nlabels++;
 			}
+}
+
+/* Assemble the test alone (when it is not part of a batch, or its batch failed). */
+static bool build_code(Run *r, char *why, size_t whylen)
+{
+	const LitmusTest *t = r->t;
+	Buf b = { 0 };
+
+	code_source(r, &b);
+	AsmResult ar;
+	int rc = asm_assemble(b.s, r->code_va, &ar);
+	if (rc) {
+		if (ar.ndiag) {
+			int al = ar.diag[0].line;
+			int ll = al >= 1 && al <= b.lines ? b.map_line[al - 1] : 0;
+			int lc = al >= 1 && al <= b.lines ? b.map_col[al - 1] : 0;
+			snprintf(why, whylen, "%.100s:%d:%d: assembler: %.100s", t->path, ll, lc, ar.diag[0].msg);
+		} else {
+			snprintf(why, whylen, "assembler: %.200s", ar.tool_error[0] ? ar.tool_error : "failed");
+		}
+		asm_result_fini(&ar);
+		buf_fini(&b);
+		return false;
+	}
+	r->code = ar.bytes;
+	r->code_len = ar.len;
+	ar.bytes = NULL;
+	asm_result_fini(&ar);
+	buf_fini(&b);
+	code_labels(r);
 	return true;
 }
 
@@ -534,6 +563,8 @@ static void on_event(void *ctx, const Event *ev)
 	Run *r = ctx;
 	Footprint *f = r->cur_fp;
 
+	if (ev->type == EV_DESC_WRITE)
+		r->desc_writes++;
 	if (f) {
 		FootprintRules rules = { .tlb_shift = 12, .spec_fill = r->spec };
 		footprint_event(f, ev, &rules);
@@ -1064,19 +1095,61 @@ static void format_outcome(const Run *r, const uint64_t *v, char *buf, size_t le
 	}
 }
 
-static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Totals *tot)
+/*
+ * CPU time of this process and its waited-for children (as and ld when a
+ * test is assembled alone), in ms: what a test costs, whatever else shares
+ * the machine.
+ */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	struct rusage c;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	getrusage(RUSAGE_CHILDREN, &c);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6 +
+	       (double)(c.ru_utime.tv_sec + c.ru_stime.tv_sec) * 1e3 +
+	       (double)(c.ru_utime.tv_usec + c.ru_stime.tv_usec) / 1e3;
+}
+
+/* Why the test does not run (false: it runs). */
+static bool skip_reason(const LitmusTest *t, const LitOpts *o, char *why, size_t len)
+{
+	if (t->skip[0])
+		snprintf(why, len, "%s", t->skip);
+	else if (t->ets3)
+		snprintf(why, len, "Variant=ets3 (FEAT_ETS3) is not modelled");
+	else if (t->ets2 && !o->ets2)
+		snprintf(why, len, "the test needs Variant=ets2: run with --variant vmsa,ets2");
+	else
+		return false;
+	return true;
+}
+
+/* A test's code VA: a fresh one per test, for Unicorn's translated code (machine_reset). */
+static uint64_t next_code_va(void)
 {
 	static unsigned slot;
-	Run R = { .t = t, .o = o, .code_va = CODE_VA_BASE + (uint64_t)(slot++ % CODE_VA_SLOTS) * 0x100000 };
+	return CODE_VA_BASE + (uint64_t)(slot++ % CODE_VA_SLOTS) * 0x100000;
+}
+
+/* A test's code assembled in a batch (code NULL: assemble it alone). */
+typedef struct Prebuilt {
+	uint64_t code_va;
+	uint8_t *code;
+	size_t code_len;
+} Prebuilt;
+
+static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Totals *tot, Prebuilt *pre)
+{
+	Run R = { .t = t, .o = o, .code_va = pre->code_va, .sym = "lit" };
 	Run *r = &R;
 	char why[256] = "";
 	LitmusKind kind = litmus_kinds_find(o->kinds, t->name), ekind;
 	bool bbm_flag = false, has_expected = litmus_expected_load(t->path, &ekind, &bbm_flag);
 	const char *src = "kinds";
 	Verdict verdict = V_SKIP;
-	struct timespec t0, t1;
+	double t0 = cpu_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (kind == LIT_KIND_NONE && has_expected && ekind != LIT_KIND_NONE) {
 		kind = ekind;
 		src = "expected";
@@ -1086,21 +1159,20 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 											: LIT_KIND_REQUIRED;
 		src = "quantifier";
 	}
-	if (t->skip[0]) {
-		snprintf(why, sizeof(why), "%s", t->skip);
-	} else if (t->ets3) {
-		snprintf(why, sizeof(why), "Variant=ets3 (FEAT_ETS3) is not modelled");
-	} else if (t->ets2 && !o->ets2) {
-		snprintf(why, sizeof(why), "the test needs Variant=ets2: run with --variant vmsa,ets2");
-	}
-	if (why[0]) {
+	if (skip_reason(t, o, why, sizeof(why))) {
 		printf("SKIP %s: %s\n", t->name, why);
 		tot->skipped++;
 		count_reason(tot, false, why);
 		return V_SKIP;
 	}
 	r->want_analysis = bbm_flag;
-	if (!build_image(r, why, sizeof(why)) || !build_code(r, why, sizeof(why))) {
+	if (pre->code) {
+		r->code = pre->code;
+		r->code_len = pre->code_len;
+		pre->code = NULL;
+		code_labels(r);
+	}
+	if (!build_image(r, why, sizeof(why)) || (!r->code && !build_code(r, why, sizeof(why)))) {
 		printf("SKIP %s: %s\n", t->name, why);
 		tot->skipped++;
 		count_reason(tot, false, strncmp(why, t->path, strlen(t->path)) ? why
@@ -1120,10 +1192,22 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 		}
 		if (!explore(r, &policies[p], budget))
 			break;
+		/*
+		 * No execution under the first policy (fills on a miss only)
+		 * stored to a descriptor: then no execution under any policy
+		 * does, a TLB only ever holds what a walk would read, and every
+		 * policy reaches the same final states (a prefilled or
+		 * speculatively filled entry equals the walk a miss would do;
+		 * fills and evictions change nothing; the first difference
+		 * between two policies' runs of one schedule would need a
+		 * descriptor that changed). Skip the others, unless the BBM
+		 * analysis wants their events.
+		 */
+		if (p == 0 && !r->desc_writes && !r->want_analysis && !r->bound_hit && !r->errors)
+			break;
 	}
 	mcache[t->nthreads] = r->m;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	double ms = cpu_ms() - t0;
 	tot->execs += r->execs;
 
 	/* Judge. */
@@ -1175,14 +1259,14 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 	switch (verdict) {
 	case V_PASS:
 		tot->passed++;
-		printf("ok   %s: %s (%s) %s, %zu states, %llu executions%s%s, %.1f ms\n", t->name,
+		printf("ok   %s: %s (%s) %s, %zu states, %llu executions%s%s, %.1f ms CPU\n", t->name,
 		       litmus_kind_name(kind), src, reached ? "reached" : "not reached", r->nout,
 		       (unsigned long long)r->execs, r->bound_hit ? " (bound hit)" : "", bbm, ms);
 		break;
 	case V_UNREACHED:
 		tot->unreached++;
 		count_reason(tot, true, uwhy);
-		printf("ok   %s: Allowed (%s), unreached: %s; %zu states, %llu executions%s, %.1f ms\n", t->name, src,
+		printf("ok   %s: Allowed (%s), unreached: %s; %zu states, %llu executions%s, %.1f ms CPU\n", t->name, src,
 		       uwhy, r->nout, (unsigned long long)r->execs, bbm, ms);
 		break;
 	case V_FAIL:
@@ -1212,6 +1296,89 @@ out:
 	free(r->pool);
 	free(r->data);
 	return verdict;
+}
+
+/*
+ * Assemble a batch of tests in one toolchain call (one as, one ld): each
+ * test's source goes in its own section, linked at its own code VA, its
+ * labels prefixed with its index in the batch ("l12_p0_L0"). Running as and
+ * ld for each test alone was most of a median test's time
+ * (docs/performance.md). A test the assembler complains about is left out
+ * and the rest assembled again; it is then assembled alone in run_test,
+ * which gives it its own located message. If the batch still does not
+ * link, every test is assembled alone.
+ */
+#define LIT_BATCH 512
+
+static bool try_batch(LitmusTest **t, size_t n, const LitOpts *o, Prebuilt *pre, bool *out)
+{
+	Buf b = { 0 };
+	LinkPlace *place = calloc(n + 1, sizeof(*place));
+	size_t *test_of = calloc(n + 1, sizeof(*test_of));
+	int *first_line = calloc(n + 1, sizeof(*first_line));
+	char (*name)[24] = calloc(n + 1, sizeof(*name));
+	size_t np = 0;
+	bool again = false;
+	char why[256];
+
+	if (!place || !test_of || !first_line || !name)
+		abort();
+	for (size_t j = 0; j < n; j++) {
+		if (!t[j] || out[j] || skip_reason(t[j], o, why, sizeof(why)))
+			continue;
+		Run r = { .t = t[j], .o = o, .code_va = pre[j].code_va };
+		snprintf(r.sym, sizeof(r.sym), "l%zu", j);
+		snprintf(name[np], sizeof(name[np]), ".lit.%zu", j);
+		first_line[np] = b.lines + 1;
+		buf_put(&b, 0, 0, ".section %s, \"ax\", %%progbits", name[np]);
+		code_source(&r, &b);
+		place[np] = (LinkPlace){ .section = name[np], .va = pre[j].code_va, .pa = pre[j].code_va };
+		test_of[np++] = j;
+	}
+	first_line[np] = b.lines + 1;
+	if (np > 1) {
+		uint64_t base = CODE_VA_BASE - 0x100000;   /* the unit's own pages: empty */
+		LinkUnit u = { .label = "litmus batch", .kind = LINK_ASM, .text = b.s, .va = base, .pa = base,
+			       .place = place, .nplace = np };
+		LinkResult lr;
+		if (!link_run(&u, 1, NULL, 0, &lr)) {
+			for (size_t g = 0; g < lr.nregion; g++) {
+				LinkRegion *reg = &lr.region[g];
+				if (reg->place < 0 || (size_t)reg->place >= np || !reg->bytes)
+					continue;
+				Prebuilt *p = &pre[test_of[reg->place]];
+				p->code = reg->bytes;
+				p->code_len = reg->len;
+				reg->bytes = NULL;
+			}
+		} else {
+			/* Leave out the tests the messages name; try again if there were any. */
+			for (size_t d = 0; d < lr.ndiag; d++)
+				for (size_t k = 0; lr.diag[d].line > 0 && k < np; k++)
+					if (lr.diag[d].line >= first_line[k] && lr.diag[d].line < first_line[k + 1] &&
+					    !out[test_of[k]]) {
+						out[test_of[k]] = true;
+						again = true;
+					}
+		}
+		link_result_fini(&lr);
+	}
+	buf_fini(&b);
+	free(place);
+	free(test_of);
+	free(first_line);
+	free(name);
+	return again;
+}
+
+static void assemble_batch(LitmusTest **t, size_t n, const LitOpts *o, Prebuilt *pre)
+{
+	bool *out = calloc(n + 1, sizeof(*out));
+	if (!out)
+		abort();
+	for (int tries = 0; tries < 3 && try_batch(t, n, o, pre, out); tries++)
+		;
+	free(out);
 }
 
 /* --- the command ----------------------------------------------------------------------------- */
@@ -1338,21 +1505,36 @@ int litmus_main(int argc, char **argv)
 	}
 	Totals *tot = calloc(1, sizeof(*tot));
 	Machine *mcache[LITMUS_MAX_THREADS + 1] = { 0 };
-	for (size_t i = 0; i < npaths; i++) {
-		LitmusTest *t;
-		char err[512];
-		LitmusErr e = litmus_load(paths[i], &t, err, sizeof(err));
-		if (e != LITMUS_OK) {
-			fprintf(stderr, "%s\n", err);
-			printf("ERROR %s: %s\n", paths[i], err);
-			tot->errors++;
-			rc = 2;
-			continue;
+	LitmusTest **batch = calloc(LIT_BATCH, sizeof(*batch));
+	char (*berr)[512] = calloc(LIT_BATCH, sizeof(*berr));
+	Prebuilt *pre = calloc(LIT_BATCH, sizeof(*pre));
+	if (!batch || !berr || !pre)
+		abort();
+	for (size_t i0 = 0; i0 < npaths; i0 += LIT_BATCH) {
+		size_t n = npaths - i0 < LIT_BATCH ? npaths - i0 : LIT_BATCH;
+		for (size_t j = 0; j < n; j++) {
+			if (litmus_load(paths[i0 + j], &batch[j], berr[j], sizeof(berr[j])) != LITMUS_OK)
+				batch[j] = NULL;
+			pre[j] = (Prebuilt){ .code_va = batch[j] ? next_code_va() : 0 };
 		}
-		run_test(t, &o, mcache, tot);
-		fflush(stdout);
-		litmus_free(t);
+		assemble_batch(batch, n, &o, pre);
+		for (size_t j = 0; j < n; j++) {
+			if (!batch[j]) {
+				fprintf(stderr, "%s\n", berr[j]);
+				printf("ERROR %s: %s\n", paths[i0 + j], berr[j]);
+				tot->errors++;
+				rc = 2;
+				continue;
+			}
+			run_test(batch[j], &o, mcache, tot, &pre[j]);
+			fflush(stdout);
+			free(pre[j].code);
+			litmus_free(batch[j]);
+		}
 	}
+	free(batch);
+	free(berr);
+	free(pre);
 	for (size_t i = 0; i <= LITMUS_MAX_THREADS; i++)
 		machine_free(mcache[i]);
 	printf("%u passed, %u failed, %u skipped", tot->passed + tot->unreached, tot->failed, tot->skipped);
