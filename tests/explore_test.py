@@ -20,6 +20,8 @@
    scenario completes, and its shards merged complete with the same bites.
 4. Bad input: a malformed schedule file, a PE that does not exist, parts of
    different searches given to merge: exit 2 with a located message.
+5. Walk values: a witness with a `walk PE PA` line that replays (and makes
+   the difference), and the line kinds' messages.
 """
 import json
 import os
@@ -208,6 +210,46 @@ def bad_input(b, src, tmp):
     run([b, "merge", a, c], want=(2,))
 
 
+def walk_values(b, src, tmp):
+    """Walk values as choice points (RSPVBD): under walk_visibility at-dsb the
+    readers' walkers may see the writer's break before the DSB ISH publishes
+    it. Explore finds a witness whose `walk PE PA` line makes reader 1 read
+    the new page; the replay fails the expectation, and without that line
+    it holds (the line is what made the difference)."""
+    scn = os.path.join(src, "scenarios/rules/dsb-nshst-before-tlbi.yaml")
+    out = os.path.join(tmp, "walk")
+    p = run([b, "explore", scn, "--bbm", "0", "--budget", "30", "--seed", "1", "--json", "--out", out])
+    hits = bitten(json.loads(p.stdout))
+    key = [k for k in hits if k[0] == "0" and "112:20" in k[1]]
+    if not check(key, "walk: expectation 112:20 not bitten: %s" % list(hits)[:10]):
+        return
+    lines = [ln for ln in hits[key[0]][1].splitlines() if ln and not ln.startswith("#")]
+    sched = os.path.join(tmp, "walk.sched")
+    with open(sched, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    if not check("walk 1 0x103800" in lines, "walk: the witness has no walk line: %s" % lines):
+        return
+    p = run([b, "run", scn, "--bbm", "0", "--schedule", sched, "--json"], want=(1,))
+    lv = json.loads(p.stdout)["levels"][0]
+    check(any("got 0x2222" in e["text"] for e in lv["expectations"] if not e["ok"]),
+          "walk: the replay did not read the new page: %s" % lv["expectations"])
+    plain = os.path.join(tmp, "plain.sched")
+    with open(plain, "w") as f:
+        f.write("\n".join(ln for ln in lines if not ln.startswith("walk")) + "\n")
+    run([b, "run", scn, "--bbm", "0", "--schedule", plain], want=(0,))
+    # The line kinds parse and say what they take.
+    bad = os.path.join(tmp, "bad-walk.sched")
+    with open(bad, "w") as f:
+        f.write("walk 1\n")
+    p = run([b, "run", scn, "--bbm", "0", "--schedule", bad], want=(2,))
+    check("bad-walk.sched:1:1: 'walk' takes two values: walk PE PA" in p.stderr, "bad walk: %s" % p.stderr.strip())
+    with open(bad, "w") as f:
+        f.write("stxr-fail 1 2\n")
+    p = run([b, "run", scn, "--bbm", "0", "--schedule", bad], want=(2,))
+    check("bad-walk.sched:1:13: 'stxr-fail' takes one value: stxr-fail PE" in p.stderr,
+          "bad stxr-fail: %s" % p.stderr.strip())
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -219,6 +261,7 @@ def main():
         repaint_clean(b, src, tmp)
         shards(b, src, tmp)
         bad_input(b, src, tmp)
+        walk_values(b, src, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("explore_test: %d failures" % len(fails))

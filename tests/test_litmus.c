@@ -254,6 +254,19 @@ static void test_runner(const char *dir)
 	CHECK_EQ(run_capture(fill, out, sizeof(out)), 0);
 	CHECK(strstr(out, "fill-after-tlbi: Allowed (quantifier) reached") != NULL);
 
+	/*
+	 * An outcome that needs one walker to see a pending table store and
+	 * another not to (walk values as choice points, RSPVBD): reached.
+	 */
+	snprintf(fill, sizeof(fill), "%s/walk-split.litmus", dir);
+	CHECK_EQ(run_capture(fill, out, sizeof(out)), 0);
+	CHECK(strstr(out, "walk-split: Allowed (quantifier) reached") != NULL);
+
+	/* A spurious store-exclusive failure (a choice point too): reached. */
+	snprintf(fill, sizeof(fill), "%s/stxr-fail.litmus", dir);
+	CHECK_EQ(run_capture(fill, out, sizeof(out)), 0);
+	CHECK(strstr(out, "stxr-fail: Allowed (quantifier) reached") != NULL);
+
 	char p[4096];
 	/* Every project test passes: Forbidden unreached, Allowed reached, Required held. */
 	CHECK_EQ(run_main(dir, NULL, NULL), 0);
