@@ -22,6 +22,8 @@
    different searches given to merge: exit 2 with a located message.
 5. Walk values: a witness with a `walk PE PA` line that replays (and makes
    the difference), and the line kinds' messages.
+6. Spurious store-exclusive failures: the same with `stxr-fail PE`
+   (tests/explore/stxr-once.yaml).
 """
 import json
 import os
@@ -250,6 +252,33 @@ def walk_values(b, src, tmp):
           "bad stxr-fail: %s" % p.stderr.strip())
 
 
+def stxr_fail(b, src, tmp):
+    """A spurious store-exclusive failure as a choice point: in
+    tests/explore/stxr-once.yaml a lone STXR always succeeds in the scenario's
+    own run; explore finds a witness with a `stxr-fail 0` line, the replay
+    gets status 1, and without that line it holds."""
+    scn = os.path.join(src, "tests/explore/stxr-once.yaml")
+    run([b, "run", scn], want=(0,))
+    p = run([b, "explore", scn, "--budget", "20", "--seed", "1", "--json", "--out", os.path.join(tmp, "stx")])
+    hits = bitten(json.loads(p.stdout))
+    key = [k for k in hits if "43:20" in k[1]]
+    if not check(key, "stxr: expectation x2 == 0 not bitten: %s" % list(hits)):
+        return
+    lines = [ln for ln in hits[key[0]][1].splitlines() if ln and not ln.startswith("#")]
+    if not check("stxr-fail 0" in lines, "stxr: the witness has no stxr-fail line: %s" % lines):
+        return
+    sched = os.path.join(tmp, "stx.sched")
+    with open(sched, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    p = run([b, "run", scn, "--schedule", sched, "--json"], want=(1,))
+    lv = json.loads(p.stdout)["levels"][0]
+    check(any("got 0x1" in e["text"] for e in lv["expectations"] if not e["ok"]),
+          "stxr: the replay did not fail the store-exclusive: %s" % lv["expectations"])
+    with open(sched, "w") as f:
+        f.write("\n".join(ln for ln in lines if not ln.startswith("stxr-fail")) + "\n")
+    run([b, "run", scn, "--schedule", sched], want=(0,))
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -262,6 +291,7 @@ def main():
         shards(b, src, tmp)
         bad_input(b, src, tmp)
         walk_values(b, src, tmp)
+        stxr_fail(b, src, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("explore_test: %d failures" % len(fails))
