@@ -21,6 +21,12 @@ echo
 echo "== workload 5: bbmsim litmus on a 2-thread break-before-make TLBI test (all schedules, 4 TLB policies)"
 "$b/bench/bench_litmus" "$src/tests/litmus/shoot-bbm.litmus" 20
 echo
+cat=$src/../shared/litmus/herd/catalogue/aarch64-VMSA/tests
+if [ -d "$cat" ]; then
+	echo "== workload 5b: bbmsim litmus over Arm's VMSA catalogue (tests per second, median CPU ms per test)"
+	"$b/bench/bench_litmus" "$cat" 1 "$cat/kinds.txt"
+	echo
+fi
 echo "== workload 6: bbmsim explore on the flagship at level 2 (schedules per second, no minimization)"
 "$b/bench/bench_explore" "$src/scenarios/linear-map/split-live-bbml2.yaml" 2 200 5
 echo

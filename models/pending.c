@@ -186,6 +186,33 @@ uint64_t pending_dsb_stores(Pending *p, int pe, const DsbOp *d, PendingStoreFn f
 	return to;
 }
 
+bool pending_reveal(Pending *p, int walker, uint64_t pa, bool dry_run)
+{
+	uint64_t all = all_pes(p->npes), bit = 1ull << walker;
+	bool any = false;
+
+	for (unsigned q = 0; q < p->npes && !any; q++)
+		for (size_t j = 0; j < p->st[q].n && !any; j++)
+			any = (p->st[q].s[j].pa & ~7ull) == (pa & ~7ull) && !(p->st[q].s[j].seen & bit);
+	if (!any || dry_run)
+		return any;
+	/* RSPVBD: a store not yet guaranteed visible to a walker may be seen by it at any time. */
+	for (unsigned q = 0; q < p->npes; q++) {
+		PendingStores *l = &p->st[q];
+		size_t k = 0, n = l->n;
+		for (size_t j = 0; j < n; j++) {
+			PendingStore *s = &l->s[j];
+			if ((s->pa & ~7ull) == (pa & ~7ull))
+				s->seen |= bit;
+			if (s->seen != all)
+				l->s[k++] = *s;
+		}
+		l->n = k;
+		p->nstores -= n - k;
+	}
+	return true;
+}
+
 uint64_t pending_tlbi_targets(const Pending *p, const TlbiOp *op, int issuer)
 {
 	/* IS and OS reach every PE here: one Inner Shareable domain. */

@@ -80,6 +80,10 @@ void footprint_event(Footprint *f, const Event *ev, const FootprintRules *r)
 		break;
 	case EV_WALK_DESC:
 		footprint_add(f, false, ev->pa);
+		/* Only the words with walk choices: a walk reads four words, and a footprint holds eight. */
+		for (unsigned i = 0; i < r->nview; i++)
+			if (r->view[i] == (ev->pa & ~7ull))
+				footprint_add(f, false, FOOTPRINT_VIEW_WORD(ev->pe, ev->pa));
 		break;
 	case EV_DESC_WRITE:
 		/*

@@ -97,6 +97,16 @@ bool sysinsn_is_load_exclusive(uint32_t insn)
 	return (insn & 0x3fc00000u) == 0x08400000u;
 }
 
+bool sysinsn_is_store_exclusive(uint32_t insn, unsigned *rs)
+{
+	/* The same class with L = 0 and o2 = 0: STXR/STLXR/STXP/STLXP; Rs (bits 20:16) gets the status. */
+	if ((insn & 0x3fc00000u) != 0x08000000u)
+		return false;
+	if (rs)
+		*rs = (insn >> 16) & 31;
+	return true;
+}
+
 InsnBatch sysinsn_batch_class(uint32_t w)
 {
 	unsigned op0 = (w >> 25) & 0xf;     /* the A64 top-level encoding group, bits 28:25 */

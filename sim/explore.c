@@ -16,7 +16,12 @@
  *     when that changes its TLB;
  *   - evict PE i VA: PE i drops its entry for VA, when it holds one whose
  *     descriptor has changed (dropping a current entry only makes a later
- *     access refill the same one).
+ *     access refill the same one);
+ *   - walk PE i VA (walk_visibility at-dsb): PE i's walker sees now the
+ *     table stores on its walk of VA still pending for it (RSPVBD: any
+ *     time before the storer's DSB), recorded as "walk PE PA" lines;
+ *   - stxr-fail PE i: PE i's next instruction, a store-exclusive, fails
+ *     spuriously, then its register-only instructions run.
  * The VAs are pages of the default run's windows the window's PE accessed
  * (or the window's first page). Three strategies choose: uniformly at
  * random; PCT (Burckhardt et al., ASPLOS 2010: random priorities, d - 1
@@ -214,6 +219,7 @@ void ex_event(void *ctx, const Event *ev)
 		else if (ev->type == EV_INSN) {
 			seen_add(&ex->fetched[ev->pe], &ex->nfetched[ev->pe], ev->pc & ~0xfffull);
 			ex->shared_insns += sysinsn_is_shared(ev->insn);
+			ex->saw_stx |= sysinsn_is_store_exclusive(ev->insn, NULL);
 		}
 	}
 	if (ex->an)
@@ -241,6 +247,21 @@ static bool holds_stale(Ex *ex, unsigned pe, uint64_t va)
 	return false;
 }
 
+/* Is @pe's next instruction a store-exclusive? (The PC's page from the fetch cache when it holds.) */
+static bool next_is_stxr(Ex *ex, unsigned pe)
+{
+	uint64_t pc = machine_pe_pc(ex->m, pe), pa;
+	uint32_t insn;
+
+	if (pc & 3)
+		return false;
+	if (ex->fc_gen[pe] == ex->gen && ex->fc_page[pe] == (pc & ~0xfffull))
+		pa = ex->fc_pa[pe] + (pc & 0xfff);
+	else if (!machine_pe_translate(ex->m, pe, pc, &pa))
+		return false;
+	return machine_phys_read(ex->m, pa, &insn, 4) && sysinsn_is_store_exclusive(insn, NULL);
+}
+
 static PorSet enabled_actions(Ex *ex)
 {
 	PorSet en = 0;
@@ -250,7 +271,11 @@ static PorSet enabled_actions(Ex *ex)
 	for (unsigned i = 0; i < ex->npes; i++)
 		if (machine_pe_state(ex->m, i) == PE_RUNNING)
 			en |= (PorSet)1 << i;
-	if (!en || ex->tlb_acts >= EX_TLB_ACTS_MAX || !ex->npairs)
+	PorSet running = en;
+	for (unsigned a = ex->stx0; a < ex->nact; a++)
+		if ((running >> (a - ex->stx0) & 1) && next_is_stxr(ex, a - ex->stx0))
+			en |= (PorSet)1 << a;
+	if (!running || ex->tlb_acts >= EX_TLB_ACTS_MAX || !ex->npairs)
 		return en;
 	if (ex->en_gen != ex->gen) {
 		ex->en_tlb = 0;
@@ -262,6 +287,8 @@ static PorSet enabled_actions(Ex *ex)
 				ex->en_tlb |= (PorSet)1 << (ex->npes + 2 * k);
 			if (holds_stale(ex, p->pe, p->va))
 				ex->en_tlb |= (PorSet)1 << (ex->npes + 2 * k + 1);
+			if (ex->walk0 + k < ex->stx0 && machine_pe_see_walk(ex->m, p->pe, p->va, NULL, 0, true))
+				ex->en_tlb |= (PorSet)1 << (ex->walk0 + k);
 		}
 		ex->en_gen = ex->gen;
 	}
@@ -318,6 +345,30 @@ static void take_action(Ex *ex, unsigned a, Footprint *fp)
 		else
 			ex->limit_hit = true;
 		schedule_add(&ex->trace, SCHED_ACT_STEP, a, n);
+	} else if (a >= ex->stx0) {
+		/* What a failed store-exclusive changes (a register, the monitor) is in no event. */
+		unsigned pe = a - ex->stx0;
+		uint64_t n = 0;
+		fp->global = true;
+		if (machine_step_stxr_fail(ex->m, pe))
+			n = settle(ex, pe);
+		else
+			ex->limit_hit = true;
+		schedule_add(&ex->trace, SCHED_ACT_STXR_FAIL, pe, 1);
+		schedule_add(&ex->trace, SCHED_ACT_STEP, pe, n);
+	} else if (a >= ex->walk0) {
+		/* What the walker reads there changes: writes of the words, and of the translation. */
+		const ExPair *p = &ex->pair[a - ex->walk0];
+		uint64_t pas[8];
+		size_t n = machine_pe_see_walk(ex->m, p->pe, p->va, pas, 8, false);
+		for (size_t k = 0; k < n && k < 8; k++) {
+			footprint_add(fp, true, pas[k]);
+			schedule_add(&ex->trace, SCHED_ACT_WALK, p->pe, pas[k]);
+		}
+		footprint_add(fp, true, FOOTPRINT_TLB_WORD(p->pe, p->va, ex->rules.tlb_shift));
+		footprint_add(fp, true, FOOTPRINT_XLAT_WORD(p->va));
+		ex->tlb_acts++;
+		ex->gen++;
 	} else {
 		unsigned k = (a - ex->npes) / 2;
 		bool evict = (a - ex->npes) % 2;
@@ -914,6 +965,16 @@ bool explore_level(const Scenario *s, BbmLevel level, const ExploreOptions *o, E
 		char knobs[512];
 		scenario_knobs_text(s, knobs, sizeof(knobs));
 		ex.rules.spec_fill = strstr(knobs, "speculative=adversarial") != NULL;
+		/*
+		 * Walk values are choices only where stores stay pending (at-dsb);
+		 * store-exclusive failures when the default run ran one; each
+		 * when it fits.
+		 */
+		ex.walk0 = ex.stx0 = ex.nact;
+		if (strstr(knobs, "walk_visibility=at-dsb") && ex.nact + ex.npairs <= POR_MAX_ACTIONS)
+			ex.stx0 = ex.nact += ex.npairs;
+		if (ex.saw_stx && ex.nact + ex.npes <= POR_MAX_ACTIONS)
+			ex.nact += ex.npes;
 		if (o->strategy == EXPLORE_EXHAUSTIVE)
 			search_exhaustive(&ex, t0);
 		else if (o->strategy == EXPLORE_PREEMPT)

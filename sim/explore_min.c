@@ -9,11 +9,12 @@
  * action list, preceded by cheap passes that usually remove most of it and
  * followed by passes over the steps themselves. A candidate is kept when
  * replaying it still bites the target and it is cheaper: fewer context
- * switches plus TLB actions, then fewer instructions stepped. Replays are
+ * switches plus choices (TLB actions, walk values, store-exclusive
+ * failures), then fewer instructions stepped. Replays are
  * deterministic, so a kept candidate always bites. The passes:
  *   1. the shortest prefix that still bites (binary search: the run after
  *      the prefix is the scenario's own schedule);
- *   2. sequential: between consecutive TLB actions, each PE runs its steps
+ *   2. sequential: between consecutive choices, each PE runs its steps
  *      in one piece, PE after PE (many interleavings only keep the readers
  *      busy);
  *   3. every step of one PE dropped (it then runs only after the prefix);
@@ -200,10 +201,18 @@ typedef struct Min {
 	ScheduleStats bs;
 } Min;
 
-/* The order the minimizer reduces: switches and TLB actions, then instructions, then actions. */
+/*
+ * The order the minimizer reduces: switches and choices (fills, evictions,
+ * walk values, store-exclusive failures), then instructions, then actions.
+ */
+static uint64_t choices(const ScheduleStats *s)
+{
+	return (uint64_t)s->switches + s->fills + s->evictions + s->walks + s->stxr_fails;
+}
+
 static int cost_cmp(const ScheduleStats *a, size_t an, const ScheduleStats *b, size_t bn)
 {
-	uint64_t ea = (uint64_t)a->switches + a->fills + a->evictions, eb = (uint64_t)b->switches + b->fills + b->evictions;
+	uint64_t ea = choices(a), eb = choices(b);
 	if (ea != eb)
 		return ea < eb ? -1 : 1;
 	if (a->steps != b->steps)

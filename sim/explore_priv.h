@@ -73,9 +73,16 @@ typedef struct Ex {
 	BbmKnobs knobs;
 	unsigned npes;
 	Analysis *an;
-	/* The actions: steps of PEs 0..npes-1, then fill and evict for each pair. */
+	/*
+	 * The actions: steps of PEs 0..npes-1, then fill and evict for each
+	 * pair; from walk0 (walk_visibility at-dsb) "the pair's PE's walker
+	 * sees the pending stores on its walk of the VA" for each pair; from
+	 * stx0 "the PE steps and a store-exclusive fails" for each PE (each
+	 * kind only when it fits in POR_MAX_ACTIONS).
+	 */
 	ExPair pair[EX_PAIRS_MAX];
-	unsigned npairs, nact;
+	unsigned npairs, nact, walk0, stx0;
+	bool saw_stx;                /* the default run executed a store-exclusive */
 	/* Code pages inside a window of the PE fetching them: every instruction there is a choice point. */
 	ExRange *watch;
 	size_t nwatch;

@@ -23,7 +23,12 @@
  * for x" are actions of the search too (ARM-TLBALLOC), for each variable
  * whose descriptor the test writes; their footprints name PE i's TLB entry
  * for x's page (FOOTPRINT_TLB_WORD), so they commute with every step that does not
- * touch that page on PE i.
+ * touch that page on PE i. Under the policy walk (walk_visibility at-dsb),
+ * "PE i's walker sees the pending stores to x's descriptor, and PE i
+ * steps" is an action (RSPVBD); its footprint writes PE i's view of that
+ * word (FOOTPRINT_VIEW_WORD), which only PE i's walks of it read. When a
+ * thread has a store-exclusive, "PE i steps and its store-exclusive fails"
+ * is an action in every policy.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -32,10 +37,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/asm.h"
+#include "bbmsim/link.h"
 #include "bbmsim/litmus.h"
 #include "bbmsim/machine.h"
 #include "bbmsim/por.h"
@@ -46,7 +53,7 @@
 
 #define LIT_MEM       (32ull << 20)
 #define POOL_PA       0x100000ull      /* translation tables */
-#define POOL_SIZE     0x40000ull
+#define POOL_SIZE     0x10000ull       /* 16 pages: a test needs at most 9 (root, 2 L1, 3 L2, 3 L3) */
 #define POOL_VA       0x30000000ull    /* the tables, as data: PTE(x) lives here */
 #define CODE_PA       0x200000ull
 #define CODE_VA_BASE  0x100000000ull   /* + 1 MiB per test: see machine_reset */
@@ -77,20 +84,29 @@ typedef struct Policy {
 	bool prefill;
 	WalkVisibility vis;
 	bool tlb_choices;       /* fills and evictions are choice points of the search */
+	bool walk_choices;      /* walk values are choice points (needs WALK_VIS_AT_DSB) */
 } Policy;
 
 static const Policy policies[] = {
-	{ "miss", SPEC_FILL_NONE, false, WALK_VIS_IMMEDIATE, false },
-	{ "spec", SPEC_FILL_ADVERSARIAL, false, WALK_VIS_IMMEDIATE, false },
-	{ "prefill", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE, false },
-	{ "prefill+spec", SPEC_FILL_ADVERSARIAL, true, WALK_VIS_IMMEDIATE, false },
+	{ "miss", SPEC_FILL_NONE, false, WALK_VIS_IMMEDIATE, false, false },
+	{ "spec", SPEC_FILL_ADVERSARIAL, false, WALK_VIS_IMMEDIATE, false, false },
+	{ "prefill", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE, false, false },
+	{ "prefill+spec", SPEC_FILL_ADVERSARIAL, true, WALK_VIS_IMMEDIATE, false, false },
 	/*
 	 * ARM-TLBALLOC: a PE may cache a valid translation it can reach at any
 	 * time, not only on a miss or at the store that makes it valid, and may
 	 * drop an entry without a TLBI (eviction): both become actions the
 	 * search chooses between the threads' steps.
 	 */
-	{ "fill+evict", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE, true },
+	{ "fill+evict", SPEC_FILL_NONE, true, WALK_VIS_IMMEDIATE, true, false },
+	/*
+	 * RSPVBD: a table store is visible to a walker at the latest when a DSB
+	 * of its storer completes, and may be earlier. Walks read the value
+	 * from before a store still pending for them (walk_visibility at-dsb);
+	 * "PE i's walker sees the stores to x's descriptor now" is an action
+	 * of the search, enabled only while such a store is pending for PE i.
+	 */
+	{ "walk", SPEC_FILL_NONE, false, WALK_VIS_AT_DSB, false, true },
 };
 #define NPOLICIES (sizeof(policies) / sizeof(policies[0]))
 
@@ -99,7 +115,11 @@ static const Policy policies[] = {
 /*
  * The actions of a node: 0..nthreads-1 step that thread; then, under a
  * policy with TLB choices, for each thread and each variable whose
- * descriptor the test writes, "cache its translation now" and "evict it".
+ * descriptor the test writes, "cache its translation now" and "evict it";
+ * under a policy with walk choices, for each thread and such variable,
+ * "the thread's walker sees the pending stores to its descriptor, and it steps";
+ * then, when some thread has a store-exclusive, for each thread "step,
+ * and a store-exclusive fails" (enabled when its next instruction is one).
  */
 #define MAX_ACTIONS   32
 #define TLB_ACT_BOUND 1                /* each fill or eviction at most this often per execution */
@@ -128,6 +148,11 @@ typedef struct LitOpts {
 	const LitmusKinds *kinds;
 } LitOpts;
 
+typedef struct Owed {
+	int pe;                         /* -1: every walker */
+	uint64_t pa;
+} Owed;
+
 typedef struct Run {
 	const LitmusTest *t;
 	const LitOpts *o;
@@ -136,6 +161,7 @@ typedef struct Run {
 	uint64_t pte_va[LITMUS_MAX_VARS], pte_pa[LITMUS_MAX_VARS];
 	uint64_t root;
 	uint64_t code_va;               /* this test's code: a fresh VA for Unicorn's translated code */
+	char sym[16];                   /* its labels' symbol prefix: unique within a batch */
 	uint8_t *code;                  /* the assembled image at CODE_VA */
 	size_t code_len;
 	/* Labels: per thread, the main code's labels (name, address). */
@@ -149,17 +175,33 @@ typedef struct Run {
 	/* The execution in progress. */
 	Footprint *cur_fp;
 	bool spec;                      /* the policy fills speculatively */
+	bool walk_vis_dsb;              /* the policy's walks see stores at their storer's DSB */
 	struct { uint64_t pc; unsigned n; } loop[LITMUS_MAX_THREADS][16];
 	/* TLB actions (policy tlb_choices): the variables they apply to, and uses per execution. */
 	int tvar[LITMUS_MAX_VARS];
+	uint64_t view[LITMUS_MAX_VARS];   /* their descriptors' words (FOOTPRINT_VIEW_WORD) */
+	/* Publications the last action owes (applied after it: walk_vis_dsb). */
+	Owed owe[64];
+	unsigned nowe;
+	int walk_pe;                    /* a walk choice in progress: its thread (-1: none), word, walked? */
+	uint64_t walk_pa;
+	bool walked;
 	unsigned ntvar, nact;
+	unsigned walk0, stx0;           /* the first walk action and the first store-exclusive failure */
+	bool has_stx;                   /* some thread's code has a store-exclusive */
+	uint64_t uses_var[LITMUS_MAX_THREADS];   /* per thread, the variables whose VA a register holds */
+	/* Per thread, the descriptor words it stored to in this execution (walk_vis_dsb). */
+	uint64_t stored[LITMUS_MAX_THREADS][FOOTPRINT_MAX];
+	unsigned nstored[LITMUS_MAX_THREADS];
 	uint8_t tlb_uses[MAX_ACTIONS];
 	Analysis *an;
 	bool want_analysis;
+	uint64_t desc_writes;           /* table stores, over every execution so far */
 	/* Results. */
 	Outcome *out;
 	size_t nout;
 	uint64_t execs, discarded, pruned, errors;
+	uint64_t pol_execs[8];          /* executions per policy */
 	bool bound_hit;
 	bool bbm_violation;
 	char bbm_rule[32];
@@ -269,7 +311,8 @@ static void buf_put(Buf *b, int line, int col, const char *fmt, ...)
 }
 
 /* Rewrite identifiers that are labels into their assembler symbols. */
-static void rename_labels(const LitmusThread *th, int ti, bool in_handler, const char *in, char *out, size_t len)
+static void rename_labels(const char *sym, const LitmusThread *th, int ti, bool in_handler, const char *in, char *out,
+			  size_t len)
 {
 	size_t o = 0;
 	for (size_t i = 0; in[i] && o + 1 < len;) {
@@ -292,7 +335,7 @@ static void rename_labels(const LitmusThread *th, int ti, bool in_handler, const
 					if (!strcmp(th->code[j].label, word))
 						prefix = "";
 			}
-			int n = prefix ? snprintf(out + o, len - o, "lit_p%d%s_%s", ti, prefix, word)
+			int n = prefix ? snprintf(out + o, len - o, "%s_p%d%s_%s", sym, ti, prefix, word)
 				       : snprintf(out + o, len - o, "%s", word);
 			if (n < 0 || (size_t)n >= len - o)
 				break;
@@ -313,12 +356,24 @@ static bool is_eret(const char *s)
 	return !strcmp(w, "ERET");
 }
 
-static bool build_code(Run *r, char *why, size_t whylen)
+static void buf_fini(Buf *b)
+{
+	free(b->s);
+	free(b->map_line);
+	free(b->map_col);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * The test's code as GNU as source, appended to @b: per thread its code,
+ * vector tables and handler at BLOCK offsets, then the label table (each
+ * label's address as a .quad, read back by code_labels).
+ */
+static void code_source(const Run *r, Buf *bb)
 {
 	const LitmusTest *t = r->t;
-	Buf b = { 0 };
+	Buf b = *bb;
 	char text[512];
-	int nlab = 0;
 
 	for (int i = 0; i < t->nthreads; i++) {
 		const LitmusThread *th = &t->thread[i];
@@ -327,57 +382,57 @@ static bool build_code(Run *r, char *why, size_t whylen)
 		for (size_t j = 0; j < th->ncode; j++) {
 			const LitmusLine *l = &th->code[j];
 			if (l->label[0])
-				buf_put(&b, l->line, l->col, "lit_p%d_%s:", i, l->label);
+				buf_put(&b, l->line, l->col, "%s_p%d_%s:", r->sym, i, l->label);
 			if (l->text[0]) {
-				rename_labels(th, i, false, l->text, text, sizeof(text));
+				rename_labels(r->sym, th, i, false, l->text, text, sizeof(text));
 				buf_put(&b, l->line, l->col, "%s", text);
 			}
 		}
 		buf_put(&b, 0, 0, "hlt #0");
 		/* Vector tables: synchronous, current EL with SP_ELx (+0x200) and lower EL (+0x400). */
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_A));
-		buf_put(&b, 0, 0, "lit_p%d_veca:", i);
-		buf_put(&b, 0, 0, ".org 0x%llx\n b lit_p%d_entry", (unsigned long long)(base + VEC_A + 0x200), i);
+		buf_put(&b, 0, 0, "%s_p%d_veca:", r->sym, i);
+		buf_put(&b, 0, 0, ".org 0x%llx\n b %s_p%d_entry", (unsigned long long)(base + VEC_A + 0x200), r->sym, i);
 		b.map_line = realloc(b.map_line, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_col = realloc(b.map_col, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_line[b.lines] = b.map_col[b.lines] = 0;
 		b.lines++;
-		buf_put(&b, 0, 0, ".org 0x%llx\n b lit_p%d_entry", (unsigned long long)(base + VEC_A + 0x400), i);
+		buf_put(&b, 0, 0, ".org 0x%llx\n b %s_p%d_entry", (unsigned long long)(base + VEC_A + 0x400), r->sym, i);
 		b.map_line = realloc(b.map_line, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_col = realloc(b.map_col, (size_t)(b.lines + 1) * sizeof(int));
 		b.map_line[b.lines] = b.map_col[b.lines] = 0;
 		b.lines++;
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B));
-		buf_put(&b, 0, 0, "lit_p%d_vecb:", i);
+		buf_put(&b, 0, 0, "%s_p%d_vecb:", r->sym, i);
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B + 0x200));
 		buf_put(&b, 0, 0, "hlt #0");
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + VEC_B + 0x400));
 		buf_put(&b, 0, 0, "hlt #0");
 		buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)(base + ENTRY));
-		buf_put(&b, 0, 0, "lit_p%d_entry:", i);
+		buf_put(&b, 0, 0, "%s_p%d_entry:", r->sym, i);
 		if (th->nhandler) {
 			/* Inside the handler a fault ends the thread (herd: "fault inside a fault handler"). */
 			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
-			buf_put(&b, 0, 0, "adr x0, lit_p%d_vecb", i);
+			buf_put(&b, 0, 0, "adr x0, %s_p%d_vecb", r->sym, i);
 			buf_put(&b, 0, 0, "msr vbar_el1, x0");
 			buf_put(&b, 0, 0, "mrs x0, tpidr_el1");
 			for (size_t j = 0; j < th->nhandler; j++) {
 				const LitmusLine *l = &th->handler[j];
 				if (l->label[0])
-					buf_put(&b, l->line, l->col, "lit_p%dF_%s:", i, l->label);
+					buf_put(&b, l->line, l->col, "%s_p%dF_%s:", r->sym, i, l->label);
 				if (!l->text[0])
 					continue;
 				if (is_eret(l->text)) {
-					buf_put(&b, l->line, l->col, "b lit_p%d_ret", i);
+					buf_put(&b, l->line, l->col, "b %s_p%d_ret", r->sym, i);
 					continue;
 				}
-				rename_labels(th, i, true, l->text, text, sizeof(text));
+				rename_labels(r->sym, th, i, true, l->text, text, sizeof(text));
 				buf_put(&b, l->line, l->col, "%s", text);
 			}
 			buf_put(&b, 0, 0, "hlt #0");
-			buf_put(&b, 0, 0, "lit_p%d_ret:", i);
+			buf_put(&b, 0, 0, "%s_p%d_ret:", r->sym, i);
 			buf_put(&b, 0, 0, "msr tpidr_el1, x0");
-			buf_put(&b, 0, 0, "adr x0, lit_p%d_veca", i);
+			buf_put(&b, 0, 0, "adr x0, %s_p%d_veca", r->sym, i);
 			buf_put(&b, 0, 0, "msr vbar_el1, x0");
 			buf_put(&b, 0, 0, "mrs x0, tpidr_el1");
 			buf_put(&b, 0, 0, "eret");
@@ -402,40 +457,22 @@ static bool build_code(Run *r, char *why, size_t whylen)
 	/* The label table: addresses read back from the image. */
 	buf_put(&b, 0, 0, ".org 0x%llx", (unsigned long long)((uint64_t)t->nthreads * BLOCK));
 	buf_put(&b, 0, 0, ".balign 8");
-	size_t table_off_line = (size_t)b.lines;
-	(void)table_off_line;
 	for (int i = 0; i < t->nthreads; i++)
 		for (size_t j = 0; j < t->thread[i].ncode; j++)
-			if (t->thread[i].code[j].label[0]) {
-				buf_put(&b, 0, 0, ".quad lit_p%d_%s", i, t->thread[i].code[j].label);
-				nlab++;
-			}
+			if (t->thread[i].code[j].label[0])
+				buf_put(&b, 0, 0, ".quad %s_p%d_%s", r->sym, i, t->thread[i].code[j].label);
 	buf_put(&b, 0, 0, ".quad 0");
+	*bb = b;
+}
 
-	AsmResult ar;
-	int rc = asm_assemble(b.s, r->code_va, &ar);
-	if (rc) {
-		if (ar.ndiag) {
-			int al = ar.diag[0].line;
-			int ll = al >= 1 && al <= b.lines ? b.map_line[al - 1] : 0;
-			int lc = al >= 1 && al <= b.lines ? b.map_col[al - 1] : 0;
-			snprintf(why, whylen, "%.100s:%d:%d: assembler: %.100s", t->path, ll, lc, ar.diag[0].msg);
-		} else {
-			snprintf(why, whylen, "assembler: %.200s", ar.tool_error[0] ? ar.tool_error : "failed");
-		}
-		asm_result_fini(&ar);
-		free(b.s);
-		free(b.map_line);
-		free(b.map_col);
-		return false;
-	}
-	r->code = ar.bytes;
-	r->code_len = ar.len;
-	ar.bytes = NULL;
-	asm_result_fini(&ar);
-	free(b.s);
-	free(b.map_line);
-	free(b.map_col);
+/* Each main-code label's address, from the label table at the end of the image. */
+static void code_labels(Run *r)
+{
+	const LitmusTest *t = r->t;
+	int nlab = 0;
+	for (int i = 0; i < t->nthreads; i++)
+		for (size_t j = 0; j < t->thread[i].ncode; j++)
+			nlab += !!t->thread[i].code[j].label[0];
 	uint64_t toff = (uint64_t)t->nthreads * BLOCK;
 	r->labels = calloc((size_t)nlab + 1, sizeof(*r->labels));
 	for (int i = 0; i < t->nthreads; i++)
@@ -450,6 +487,36 @@ static bool build_code(Run *r, char *why, size_t whylen)
 				r->labels[r->nlabels].thread = i;
 				r->nlabels++;
 			}
+}
+
+/* Assemble the test alone (when it is not part of a batch, or its batch failed). */
+static bool build_code(Run *r, char *why, size_t whylen)
+{
+	const LitmusTest *t = r->t;
+	Buf b = { 0 };
+
+	code_source(r, &b);
+	AsmResult ar;
+	int rc = asm_assemble(b.s, r->code_va, &ar);
+	if (rc) {
+		if (ar.ndiag) {
+			int al = ar.diag[0].line;
+			int ll = al >= 1 && al <= b.lines ? b.map_line[al - 1] : 0;
+			int lc = al >= 1 && al <= b.lines ? b.map_col[al - 1] : 0;
+			snprintf(why, whylen, "%.100s:%d:%d: assembler: %.100s", t->path, ll, lc, ar.diag[0].msg);
+		} else {
+			snprintf(why, whylen, "assembler: %.200s", ar.tool_error[0] ? ar.tool_error : "failed");
+		}
+		asm_result_fini(&ar);
+		buf_fini(&b);
+		return false;
+	}
+	r->code = ar.bytes;
+	r->code_len = ar.len;
+	ar.bytes = NULL;
+	asm_result_fini(&ar);
+	buf_fini(&b);
+	code_labels(r);
 	return true;
 }
 
@@ -529,14 +596,87 @@ static bool insn_is_shared(const Run *r, uint64_t pc)
 
 /* --- events: footprints and the analysis ------------------------------------------------- */
 
+/* A data read of a descriptor word with walk choices, under walk_vis_dsb. */
+static bool is_view_read(const Run *r, const Event *ev)
+{
+	if (!r->walk_vis_dsb || ev->type != EV_MEM || ev->access != ACCESS_READ)
+		return false;
+	for (unsigned k = 0; k < r->ntvar; k++)
+		if (r->view[k] == (ev->pa & ~7ull))
+			return true;
+	return false;
+}
+
 static void on_event(void *ctx, const Event *ev)
 {
 	Run *r = ctx;
 	Footprint *f = r->cur_fp;
 
+	if (ev->type == EV_WALK_DESC && ev->pe == r->walk_pe && (ev->pa & ~7ull) == r->walk_pa)
+		r->walked = true;
+	/*
+	 * Walk visibility at-dsb is the latest RSPVBD allows only for stores
+	 * nobody has ordered yet: a barrier of the storer (DMB or DSB: a store
+	 * after it may be observed, and herd orders the walk after that
+	 * observation) publishes its table stores to every walker, and a PE
+	 * that reads a descriptor word has observed its value, so its walker
+	 * (ordered after the read by a DSB, or by a dependency and an ISB)
+	 * sees it too. Both make walks see new values earlier than at-dsb,
+	 * never later: sound.
+	 */
+	if (r->walk_vis_dsb && ev->pe >= 0 && ev->pe < LITMUS_MAX_THREADS && r->nowe < 64) {
+		SysInsn si;
+		if (ev->type == EV_INSN && sysinsn_decode(ev->insn, &si) && (si.kind == SYS_DSB || si.kind == SYS_DMB)) {
+			bool all = r->nstored[ev->pe] > FOOTPRINT_MAX;     /* too many to name: every word */
+			for (unsigned k = 0; k < (all ? r->ntvar : r->nstored[ev->pe]) && r->nowe < 64; k++)
+				r->owe[r->nowe++] = (Owed){ -1, all ? r->view[k] : r->stored[ev->pe][k] };
+		} else if (ev->type == EV_MEM && ev->access == ACCESS_READ) {
+			for (unsigned k = 0; k < r->ntvar; k++)
+				if (r->view[k] == (ev->pa & ~7ull) && r->nowe < 64)
+					r->owe[r->nowe++] = (Owed){ ev->pe, r->view[k] };
+		}
+	}
+	if (ev->type == EV_DESC_WRITE)
+		r->desc_writes++;
+	/* What a PE stored to a descriptor, or read there (walk_vis_dsb): its barriers publish it. */
+	if (ev->type == EV_DESC_WRITE || is_view_read(r, ev)) {
+		if (ev->pe >= 0 && ev->pe < LITMUS_MAX_THREADS) {
+			unsigned *n = &r->nstored[ev->pe], k = 0;
+			while (k < *n && r->stored[ev->pe][k] != (ev->pa & ~7ull))
+				k++;
+			if (k == *n && *n < FOOTPRINT_MAX)
+				r->stored[ev->pe][(*n)++] = ev->pa & ~7ull;
+			else if (k == *n)
+				*n = FOOTPRINT_MAX + 1;     /* too many: its DSBs are global */
+		}
+	}
 	if (f) {
 		FootprintRules rules = { .tlb_shift = 12, .spec_fill = r->spec };
+		if (r->walk_vis_dsb) {
+			rules.view = r->view;
+			rules.nview = r->ntvar;
+		}
 		footprint_event(f, ev, &rules);
+		/*
+		 * Walk visibility at-dsb: a DSB or DMB of a PE makes its table
+		 * stores visible to every walker (publish_owed), changing what
+		 * walks read there: a write of every descriptor word that PE
+		 * stored to (pending or not: an over-approximation). A data read
+		 * of a descriptor word makes it visible to the reader's walker.
+		 */
+		SysInsn si;
+		if (r->walk_vis_dsb && ev->type == EV_INSN && ev->pe >= 0 && ev->pe < LITMUS_MAX_THREADS &&
+		    sysinsn_decode(ev->insn, &si) && (si.kind == SYS_DSB || si.kind == SYS_DMB)) {
+			unsigned n = r->nstored[ev->pe];
+			if (n > FOOTPRINT_MAX)
+				f->global = true;
+			for (unsigned k = 0; k < n && k < FOOTPRINT_MAX; k++)
+				footprint_add(f, true, r->stored[ev->pe][k]);
+		}
+		if (r->walk_vis_dsb && ev->type == EV_MEM && ev->access == ACCESS_READ)
+			for (unsigned k = 0; k < r->ntvar; k++)
+				if (r->view[k] == (ev->pa & ~7ull))
+					footprint_add(f, true, FOOTPRINT_VIEW_WORD(ev->pe, r->view[k]));
 		switch (ev->type) {
 		case EV_TLBI_COMPLETE:
 			/*
@@ -637,6 +777,7 @@ typedef enum StepEnd {
 	STEP_OK,
 	STEP_DISCARD,    /* herd drops this execution (a second fault after "handled"), or a bound */
 	STEP_ERROR,
+	STEP_REDUNDANT,  /* a walk choice whose step did not walk there: another execution covers it */
 } StepEnd;
 
 static bool in_main_code(const Run *r, uint64_t pc, int th)
@@ -827,14 +968,48 @@ static bool holds_stale(Run *r, unsigned th, uint64_t va)
 	return false;
 }
 
-/* The actions enabled now: running threads, and fills or evictions that change a TLB. */
+/* Walk action @a: its thread and the descriptor's PA. */
+static void walk_action(const Run *r, unsigned a, unsigned *th, uint64_t *pa)
+{
+	unsigned e = a - r->walk0;
+	*th = e / r->ntvar;
+	*pa = r->pte_pa[r->tvar[e % r->ntvar]];
+}
+
+/* Is thread @th's next instruction a store-exclusive? */
+static bool at_store_exclusive(const Run *r, unsigned th)
+{
+	uint64_t pc = machine_pe_pc(r->m, th);
+	uint32_t insn;
+	if (pc < r->code_va || pc - r->code_va + 4 > r->code_len)
+		return false;
+	memcpy(&insn, r->code + (pc - r->code_va), 4);
+	return sysinsn_is_store_exclusive(insn, NULL);
+}
+
+/*
+ * The actions enabled now: running threads, fills or evictions that change
+ * a TLB, walkers a store is pending for, store-exclusives that may fail.
+ */
 static ActSet enabled_actions(Run *r)
 {
 	ActSet en = 0;
 	for (int i = 0; i < r->t->nthreads; i++)
 		if (machine_pe_state(r->m, (unsigned)i) == PE_RUNNING)
 			en |= (ActSet)1 << i;
-	for (unsigned a = (unsigned)r->t->nthreads; en && a < r->nact; a++) {
+	ActSet running = en;
+	for (unsigned a = r->walk0; en && a < r->stx0; a++) {
+		unsigned th;
+		uint64_t pa;
+		walk_action(r, a, &th, &pa);
+		if ((running >> th & 1) && (r->uses_var[th] >> r->tvar[(a - r->walk0) % r->ntvar] & 1) &&
+		    machine_pe_see_store(r->m, th, pa, true))
+			en |= (ActSet)1 << a;
+	}
+	for (unsigned a = r->stx0; en && a < r->nact; a++)
+		if ((running >> (a - r->stx0) & 1) && at_store_exclusive(r, a - r->stx0))
+			en |= (ActSet)1 << a;
+	for (unsigned a = (unsigned)r->t->nthreads; en && a < r->walk0; a++) {
 		unsigned th;
 		uint64_t va;
 		bool ev;
@@ -847,9 +1022,68 @@ static ActSet enabled_actions(Run *r)
 	return en;
 }
 
+/* Apply the publications the last action owes (-1: to every walker). */
+static void publish_owed(Run *r)
+{
+	for (unsigned i = 0; i < r->nowe; i++)
+		for (int pe = 0; pe < r->t->nthreads; pe++)
+			if (r->owe[i].pe < 0 || r->owe[i].pe == pe)
+				machine_pe_see_store(r->m, (unsigned)pe, r->owe[i].pa, false);
+	r->nowe = 0;
+}
+
 /* Take action @a; false when the execution must be discarded. */
+static StepEnd take_action_(Run *r, unsigned a, Footprint *fp);
+
 static StepEnd take_action(Run *r, unsigned a, Footprint *fp)
 {
+	StepEnd end = take_action_(r, a, fp);
+	if (r->nowe)
+		publish_owed(r);
+	return end;
+}
+
+static StepEnd take_action_(Run *r, unsigned a, Footprint *fp)
+{
+	if (a >= r->stx0) {
+		/* A step of the thread whose store-exclusive fails: what it changes is not in the events. */
+		unsigned th = a - r->stx0;
+		fp->global = true;
+		if (!loop_ok(r, th) || !machine_step_stxr_fail(r->m, th))
+			return STEP_DISCARD;
+		StepEnd end = settle(r, th);
+		return end == STEP_OK ? check_faults(r) : end;
+	}
+	if (a >= r->walk0) {
+		/*
+		 * The thread's walker sees the pending stores to the descriptor,
+		 * and the thread steps. What that walker reads there changes
+		 * (enabled by a store there, disabled by a DSB that publishes it).
+		 */
+		unsigned th;
+		uint64_t pa;
+		walk_action(r, a, &th, &pa);
+		footprint_add(fp, false, pa);
+		footprint_add(fp, true, FOOTPRINT_VIEW_WORD(th, pa));
+		machine_pe_see_store(r->m, th, pa, false);
+		r->walk_pa = pa;
+		r->walk_pe = (int)th;
+		r->walked = false;
+		StepEnd end = STEP_DISCARD;
+		if (loop_ok(r, th) && machine_step(r->m, th)) {
+			end = settle(r, th);
+			if (end == STEP_OK)
+				end = check_faults(r);
+		}
+		r->walk_pe = -1;
+		/*
+		 * The step did not walk the descriptor: showing it the stores
+		 * now equals showing them at its next step that walks there
+		 * (nothing else reads what this walker sees), an execution of
+		 * its own.
+		 */
+		return end == STEP_OK && !r->walked ? STEP_REDUNDANT : end;
+	}
 	if (a >= (unsigned)r->t->nthreads) {
 		unsigned th;
 		uint64_t va;
@@ -873,25 +1107,43 @@ static StepEnd take_action(Run *r, unsigned a, Footprint *fp)
 	return end == STEP_OK ? check_faults(r) : end;
 }
 
-/* Which actions exist for this test under @pol (r->nact). */
-static void tlb_actions_setup(Run *r, const Policy *pol)
+/*
+ * Which actions exist for this test under @pol: r->walk0, r->stx0, r->nact.
+ * Returns false when the policy's choices would exceed MAX_ACTIONS (or it
+ * has none for this test): the policy is then skipped.
+ */
+static bool actions_setup(Run *r, const Policy *pol)
 {
 	const LitmusTest *t = r->t;
+	unsigned nt = (unsigned)t->nthreads;
 
 	r->ntvar = 0;
-	r->nact = (unsigned)t->nthreads;
-	if (!pol->tlb_choices)
-		return;
 	/* Only variables whose descriptor some thread writes (through PTE(x)). */
 	for (int k = 0; k < t->nvars; k++)
 		for (size_t i = 0; i < t->ninit; i++)
 			if (t->init[i].loc.kind == LIT_LOC_REG && t->init[i].val.kind == LIT_VAL_PTE &&
 			    t->init[i].val.var == k) {
+				r->view[r->ntvar] = r->pte_pa[k];
 				r->tvar[r->ntvar++] = k;
 				break;
 			}
-	if (r->ntvar && (unsigned)t->nthreads * (1 + 2 * r->ntvar) <= MAX_ACTIONS)
-		r->nact = (unsigned)t->nthreads * (1 + 2 * r->ntvar);
+	unsigned tlb = pol->tlb_choices ? 2 * nt * r->ntvar : 0;
+	unsigned walk = pol->walk_choices ? nt * r->ntvar : 0;
+	unsigned stx = r->has_stx ? nt : 0;
+	r->walk0 = nt + tlb;
+	r->stx0 = r->walk0 + walk;
+	r->nact = r->stx0 + stx;
+	if ((pol->tlb_choices || pol->walk_choices) && !r->ntvar)
+		return false;     /* no descriptor written: the other policies cover it */
+	/*
+	 * FEAT_ETS2 orders a translation fault after the PE's earlier stores
+	 * (and what they observed): a walk reading a value older than an
+	 * earlier store of its own PE would break that. Not modelled: no walk
+	 * choices under --variant vmsa,ets2.
+	 */
+	if (pol->walk_choices && r->o->ets2)
+		return false;
+	return r->nact <= MAX_ACTIONS;
 }
 
 /* Explore every schedule under one policy. Returns false on an emulator error. */
@@ -903,8 +1155,7 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 	uint64_t execs = 0;
 	bool ok = true;
 
-	tlb_actions_setup(r, pol);
-	if (pol->tlb_choices && r->nact == (unsigned)t->nthreads) {
+	if (!actions_setup(r, pol)) {
 		/* No descriptor written (or too many actions): the other policies cover it. */
 		free(v);
 		return true;
@@ -919,9 +1170,12 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 		memset(r->loop, 0, sizeof(r->loop));
 		memset(r->tlb_uses, 0, sizeof(r->tlb_uses));
 		r->spec = pol->spec != SPEC_FILL_NONE;
+		r->walk_vis_dsb = pol->vis == WALK_VIS_AT_DSB;
+		memset(r->nstored, 0, sizeof(r->nstored));
 		execs++;
 		r->execs++;
 		StepEnd end = STEP_OK;
+		r->nowe = 0;
 		for (int i = 0; i < t->nthreads && end == STEP_OK; i++)
 			end = settle(r, (unsigned)i);
 		size_t d = 0;
@@ -943,6 +1197,12 @@ static bool explore(Run *r, const Policy *pol, uint64_t budget)
 			r->cur_fp = &fp;
 			end = take_action(r, (unsigned)a, &fp);
 			r->cur_fp = NULL;
+			if (end == STEP_REDUNDANT) {
+				por_dfs_taken(&dfs, d, (unsigned)a, &fp);
+				redundant = true;
+				d++;
+				break;
+			}
 			por_dfs_taken(&dfs, d, (unsigned)a, &fp);
 			d++;
 		}
@@ -1064,19 +1324,61 @@ static void format_outcome(const Run *r, const uint64_t *v, char *buf, size_t le
 	}
 }
 
-static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Totals *tot)
+/*
+ * CPU time of this process and its waited-for children (as and ld when a
+ * test is assembled alone), in ms: what a test costs, whatever else shares
+ * the machine.
+ */
+static double cpu_ms(void)
+{
+	struct timespec ts;
+	struct rusage c;
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	getrusage(RUSAGE_CHILDREN, &c);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6 +
+	       (double)(c.ru_utime.tv_sec + c.ru_stime.tv_sec) * 1e3 +
+	       (double)(c.ru_utime.tv_usec + c.ru_stime.tv_usec) / 1e3;
+}
+
+/* Why the test does not run (false: it runs). */
+static bool skip_reason(const LitmusTest *t, const LitOpts *o, char *why, size_t len)
+{
+	if (t->skip[0])
+		snprintf(why, len, "%s", t->skip);
+	else if (t->ets3)
+		snprintf(why, len, "Variant=ets3 (FEAT_ETS3) is not modelled");
+	else if (t->ets2 && !o->ets2)
+		snprintf(why, len, "the test needs Variant=ets2: run with --variant vmsa,ets2");
+	else
+		return false;
+	return true;
+}
+
+/* A test's code VA: a fresh one per test, for Unicorn's translated code (machine_reset). */
+static uint64_t next_code_va(void)
 {
 	static unsigned slot;
-	Run R = { .t = t, .o = o, .code_va = CODE_VA_BASE + (uint64_t)(slot++ % CODE_VA_SLOTS) * 0x100000 };
+	return CODE_VA_BASE + (uint64_t)(slot++ % CODE_VA_SLOTS) * 0x100000;
+}
+
+/* A test's code assembled in a batch (code NULL: assemble it alone). */
+typedef struct Prebuilt {
+	uint64_t code_va;
+	uint8_t *code;
+	size_t code_len;
+} Prebuilt;
+
+static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Totals *tot, Prebuilt *pre)
+{
+	Run R = { .t = t, .o = o, .code_va = pre->code_va, .sym = "lit", .walk_pe = -1 };
 	Run *r = &R;
 	char why[256] = "";
 	LitmusKind kind = litmus_kinds_find(o->kinds, t->name), ekind;
 	bool bbm_flag = false, has_expected = litmus_expected_load(t->path, &ekind, &bbm_flag);
 	const char *src = "kinds";
 	Verdict verdict = V_SKIP;
-	struct timespec t0, t1;
+	double t0 = cpu_ms();
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (kind == LIT_KIND_NONE && has_expected && ekind != LIT_KIND_NONE) {
 		kind = ekind;
 		src = "expected";
@@ -1086,21 +1388,20 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 											: LIT_KIND_REQUIRED;
 		src = "quantifier";
 	}
-	if (t->skip[0]) {
-		snprintf(why, sizeof(why), "%s", t->skip);
-	} else if (t->ets3) {
-		snprintf(why, sizeof(why), "Variant=ets3 (FEAT_ETS3) is not modelled");
-	} else if (t->ets2 && !o->ets2) {
-		snprintf(why, sizeof(why), "the test needs Variant=ets2: run with --variant vmsa,ets2");
-	}
-	if (why[0]) {
+	if (skip_reason(t, o, why, sizeof(why))) {
 		printf("SKIP %s: %s\n", t->name, why);
 		tot->skipped++;
 		count_reason(tot, false, why);
 		return V_SKIP;
 	}
 	r->want_analysis = bbm_flag;
-	if (!build_image(r, why, sizeof(why)) || !build_code(r, why, sizeof(why))) {
+	if (pre->code) {
+		r->code = pre->code;
+		r->code_len = pre->code_len;
+		pre->code = NULL;
+		code_labels(r);
+	}
+	if (!build_image(r, why, sizeof(why)) || (!r->code && !build_code(r, why, sizeof(why)))) {
 		printf("SKIP %s: %s\n", t->name, why);
 		tot->skipped++;
 		count_reason(tot, false, strncmp(why, t->path, strlen(t->path)) ? why
@@ -1109,6 +1410,22 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 	}
 	cond_encode(r, t->cond);
 	cond_encode(r, t->filter);
+	/*
+	 * Which variables each thread can access (a register holds the VA):
+	 * only those threads' walkers are worth showing a pending store early.
+	 */
+	for (size_t i = 0; i < t->ninit; i++)
+		if (t->init[i].loc.kind == LIT_LOC_REG && t->init[i].val.kind == LIT_VAL_VA &&
+		    t->init[i].loc.thread < LITMUS_MAX_THREADS && t->init[i].val.var >= 0)
+			r->uses_var[t->init[i].loc.thread] |= 1ull << t->init[i].val.var;
+	/* A store-exclusive in some thread's main code: its spurious failure is a choice. */
+	for (int i = 0; i < t->nthreads && !r->has_stx; i++)
+		for (uint64_t o = (uint64_t)i * BLOCK; o < (uint64_t)i * BLOCK + VEC_A && o + 4 <= r->code_len; o += 4) {
+			uint32_t insn;
+			memcpy(&insn, r->code + o, 4);
+			if (sysinsn_is_store_exclusive(insn, NULL))
+				r->has_stx = true;
+		}
 	r->m = mcache[t->nthreads];
 	uint64_t budget = o->max_execs / NPOLICIES;
 	for (size_t p = 0; p < NPOLICIES; p++) {
@@ -1118,12 +1435,27 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 			r->errors++;
 			break;
 		}
-		if (!explore(r, &policies[p], budget))
+		uint64_t e0 = r->execs;
+		bool ok = explore(r, &policies[p], budget);
+		r->pol_execs[p] = r->execs - e0;
+		if (!ok)
+			break;
+		/*
+		 * No execution under the first policy (fills on a miss only)
+		 * stored to a descriptor: then no execution under any policy
+		 * does, a TLB only ever holds what a walk would read, and every
+		 * policy reaches the same final states (a prefilled or
+		 * speculatively filled entry equals the walk a miss would do;
+		 * fills and evictions change nothing; the first difference
+		 * between two policies' runs of one schedule would need a
+		 * descriptor that changed). Skip the others, unless the BBM
+		 * analysis wants their events.
+		 */
+		if (p == 0 && !r->desc_writes && !r->want_analysis && !r->bound_hit && !r->errors)
 			break;
 	}
 	mcache[t->nthreads] = r->m;
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	double ms = cpu_ms() - t0;
 	tot->execs += r->execs;
 
 	/* Judge. */
@@ -1175,14 +1507,14 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 	switch (verdict) {
 	case V_PASS:
 		tot->passed++;
-		printf("ok   %s: %s (%s) %s, %zu states, %llu executions%s%s, %.1f ms\n", t->name,
+		printf("ok   %s: %s (%s) %s, %zu states, %llu executions%s%s, %.1f ms CPU\n", t->name,
 		       litmus_kind_name(kind), src, reached ? "reached" : "not reached", r->nout,
 		       (unsigned long long)r->execs, r->bound_hit ? " (bound hit)" : "", bbm, ms);
 		break;
 	case V_UNREACHED:
 		tot->unreached++;
 		count_reason(tot, true, uwhy);
-		printf("ok   %s: Allowed (%s), unreached: %s; %zu states, %llu executions%s, %.1f ms\n", t->name, src,
+		printf("ok   %s: Allowed (%s), unreached: %s; %zu states, %llu executions%s, %.1f ms CPU\n", t->name, src,
 		       uwhy, r->nout, (unsigned long long)r->execs, bbm, ms);
 		break;
 	case V_FAIL:
@@ -1199,9 +1531,12 @@ static Verdict run_test(LitmusTest *t, const LitOpts *o, Machine **mcache, Total
 			printf("     %c %s  [%s %s]\n", litmus_cond_eval(t->cond, r->out[i].v) ? '*' : ' ', s,
 			       r->out[i].policy, r->out[i].sched);
 		}
-		printf("     %llu executions, %llu pruned by sleep sets, %llu discarded\n",
+		printf("     %llu executions, %llu pruned (sleep sets, walk choices), %llu discarded; per policy:",
 		       (unsigned long long)r->execs, (unsigned long long)r->pruned,
 		       (unsigned long long)r->discarded);
+		for (size_t p = 0; p < NPOLICIES; p++)
+			printf(" %s %llu", policies[p].name, (unsigned long long)r->pol_execs[p]);
+		printf("\n");
 	}
 out:
 	for (size_t i = 0; i < r->nout; i++)
@@ -1212,6 +1547,89 @@ out:
 	free(r->pool);
 	free(r->data);
 	return verdict;
+}
+
+/*
+ * Assemble a batch of tests in one toolchain call (one as, one ld): each
+ * test's source goes in its own section, linked at its own code VA, its
+ * labels prefixed with its index in the batch ("l12_p0_L0"). Running as and
+ * ld for each test alone was most of a median test's time
+ * (docs/performance.md). A test the assembler complains about is left out
+ * and the rest assembled again; it is then assembled alone in run_test,
+ * which gives it its own located message. If the batch still does not
+ * link, every test is assembled alone.
+ */
+#define LIT_BATCH 512
+
+static bool try_batch(LitmusTest **t, size_t n, const LitOpts *o, Prebuilt *pre, bool *out)
+{
+	Buf b = { 0 };
+	LinkPlace *place = calloc(n + 1, sizeof(*place));
+	size_t *test_of = calloc(n + 1, sizeof(*test_of));
+	int *first_line = calloc(n + 1, sizeof(*first_line));
+	char (*name)[24] = calloc(n + 1, sizeof(*name));
+	size_t np = 0;
+	bool again = false;
+	char why[256];
+
+	if (!place || !test_of || !first_line || !name)
+		abort();
+	for (size_t j = 0; j < n; j++) {
+		if (!t[j] || out[j] || skip_reason(t[j], o, why, sizeof(why)))
+			continue;
+		Run r = { .t = t[j], .o = o, .code_va = pre[j].code_va };
+		snprintf(r.sym, sizeof(r.sym), "l%zu", j);
+		snprintf(name[np], sizeof(name[np]), ".lit.%zu", j);
+		first_line[np] = b.lines + 1;
+		buf_put(&b, 0, 0, ".section %s, \"ax\", %%progbits", name[np]);
+		code_source(&r, &b);
+		place[np] = (LinkPlace){ .section = name[np], .va = pre[j].code_va, .pa = pre[j].code_va };
+		test_of[np++] = j;
+	}
+	first_line[np] = b.lines + 1;
+	if (np > 1) {
+		uint64_t base = CODE_VA_BASE - 0x100000;   /* the unit's own pages: empty */
+		LinkUnit u = { .label = "litmus batch", .kind = LINK_ASM, .text = b.s, .va = base, .pa = base,
+			       .place = place, .nplace = np };
+		LinkResult lr;
+		if (!link_run(&u, 1, NULL, 0, &lr)) {
+			for (size_t g = 0; g < lr.nregion; g++) {
+				LinkRegion *reg = &lr.region[g];
+				if (reg->place < 0 || (size_t)reg->place >= np || !reg->bytes)
+					continue;
+				Prebuilt *p = &pre[test_of[reg->place]];
+				p->code = reg->bytes;
+				p->code_len = reg->len;
+				reg->bytes = NULL;
+			}
+		} else {
+			/* Leave out the tests the messages name; try again if there were any. */
+			for (size_t d = 0; d < lr.ndiag; d++)
+				for (size_t k = 0; lr.diag[d].line > 0 && k < np; k++)
+					if (lr.diag[d].line >= first_line[k] && lr.diag[d].line < first_line[k + 1] &&
+					    !out[test_of[k]]) {
+						out[test_of[k]] = true;
+						again = true;
+					}
+		}
+		link_result_fini(&lr);
+	}
+	buf_fini(&b);
+	free(place);
+	free(test_of);
+	free(first_line);
+	free(name);
+	return again;
+}
+
+static void assemble_batch(LitmusTest **t, size_t n, const LitOpts *o, Prebuilt *pre)
+{
+	bool *out = calloc(n + 1, sizeof(*out));
+	if (!out)
+		abort();
+	for (int tries = 0; tries < 3 && try_batch(t, n, o, pre, out); tries++)
+		;
+	free(out);
 }
 
 /* --- the command ----------------------------------------------------------------------------- */
@@ -1269,14 +1687,17 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bbmsim litmus [--kinds FILE] [--variant vmsa|vmsa,ets2] [--max-execs N] [-v] PATH...\n"
 		"  Run herd7 AArch64 VMSA litmus tests (files or folders of .litmus) over every\n"
-		"  interleaving and TLB policy (miss, spec, prefill, prefill+spec, and fill+evict:\n"
-		"  TLB fills and evictions at any point as choices of the search), and compare the\n"
-		"  final states with the verdict: --kinds FILE, else a .expected file beside the\n"
-		"  test, else the test's quantifier. A Forbidden condition reached or a Required one\n"
-		"  not always holding is a FAIL.\n"
-		"  --variant vmsa,ets2  the tests and verdicts assume FEAT_ETS2\n"
+		"  interleaving and TLB policy (miss, spec, prefill, prefill+spec, fill+evict:\n"
+		"  TLB fills and evictions at any point as choices of the search, and walk: the\n"
+		"  value a walk reads for a table store not yet published by a DSB as a choice),\n"
+		"  with spurious store-exclusive failures as choices too, and compare the final\n"
+		"  states with the verdict: --kinds FILE, else a .expected file beside the test,\n"
+		"  else the test's quantifier. A Forbidden condition reached or a Required one not\n"
+		"  always holding is a FAIL. A run's tests are assembled in one toolchain call;\n"
+		"  each line gives the test's CPU time.\n"
+		"  --variant vmsa,ets2  the tests and verdicts assume FEAT_ETS2 (no walk policy)\n"
 		"  --max-execs N        bound on executions per test (default 100000)\n"
-		"  -v                   print every final state reached\n"
+		"  -v                   print every final state reached, and executions per policy\n"
 		"Exit status: 0 all passed, 1 a FAIL, 2 bad flags or a malformed test.\n");
 }
 
@@ -1338,21 +1759,36 @@ int litmus_main(int argc, char **argv)
 	}
 	Totals *tot = calloc(1, sizeof(*tot));
 	Machine *mcache[LITMUS_MAX_THREADS + 1] = { 0 };
-	for (size_t i = 0; i < npaths; i++) {
-		LitmusTest *t;
-		char err[512];
-		LitmusErr e = litmus_load(paths[i], &t, err, sizeof(err));
-		if (e != LITMUS_OK) {
-			fprintf(stderr, "%s\n", err);
-			printf("ERROR %s: %s\n", paths[i], err);
-			tot->errors++;
-			rc = 2;
-			continue;
+	LitmusTest **batch = calloc(LIT_BATCH, sizeof(*batch));
+	char (*berr)[512] = calloc(LIT_BATCH, sizeof(*berr));
+	Prebuilt *pre = calloc(LIT_BATCH, sizeof(*pre));
+	if (!batch || !berr || !pre)
+		abort();
+	for (size_t i0 = 0; i0 < npaths; i0 += LIT_BATCH) {
+		size_t n = npaths - i0 < LIT_BATCH ? npaths - i0 : LIT_BATCH;
+		for (size_t j = 0; j < n; j++) {
+			if (litmus_load(paths[i0 + j], &batch[j], berr[j], sizeof(berr[j])) != LITMUS_OK)
+				batch[j] = NULL;
+			pre[j] = (Prebuilt){ .code_va = batch[j] ? next_code_va() : 0 };
 		}
-		run_test(t, &o, mcache, tot);
-		fflush(stdout);
-		litmus_free(t);
+		assemble_batch(batch, n, &o, pre);
+		for (size_t j = 0; j < n; j++) {
+			if (!batch[j]) {
+				fprintf(stderr, "%s\n", berr[j]);
+				printf("ERROR %s: %s\n", paths[i0 + j], berr[j]);
+				tot->errors++;
+				rc = 2;
+				continue;
+			}
+			run_test(batch[j], &o, mcache, tot, &pre[j]);
+			fflush(stdout);
+			free(pre[j].code);
+			litmus_free(batch[j]);
+		}
 	}
+	free(batch);
+	free(berr);
+	free(pre);
 	for (size_t i = 0; i <= LITMUS_MAX_THREADS; i++)
 		machine_free(mcache[i]);
 	printf("%u passed, %u failed, %u skipped", tot->passed + tot->unreached, tot->failed, tot->skipped);

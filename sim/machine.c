@@ -805,6 +805,21 @@ static void pe_step(Pe *pe)
 		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = insn);
 	if (pe_exec_system(pe, pc, insn))
 		goto done;
+	unsigned rs;
+	if (pe->stx_fail && sysinsn_is_store_exclusive(insn, &rs)) {
+		/*
+		 * A store-exclusive may fail for no architectural reason (the
+		 * local monitor may be cleared at any time: machine.h): no store,
+		 * status 1, the monitor open.
+		 */
+		pe_set_xreg(pe, rs, 1);
+		if (pe->monitor != ~0ull) {
+			pe->monitor = ~0ull;
+			m->armed_monitors--;
+		}
+		pe_set_pc(pe, pc + 4);
+		goto done;
+	}
 	pe->step_ldx = sysinsn_is_load_exclusive(insn);
 	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, 1);
 	mirror_after_run(pe);
@@ -1014,6 +1029,50 @@ bool machine_step(Machine *m, unsigned i)
 		return false;
 	pe_step(&m->pe[i]);
 	return true;
+}
+
+bool machine_step_stxr_fail(Machine *m, unsigned i)
+{
+	if (i >= m->npes || !pe_runnable(&m->pe[i]) || m->tick >= m->cfg.max_insns)
+		return false;
+	m->pe[i].stx_fail = true;
+	pe_step(&m->pe[i]);
+	m->pe[i].stx_fail = false;
+	return true;
+}
+
+bool machine_pe_see_store(Machine *m, unsigned i, uint64_t pa, bool dry_run)
+{
+	if (i >= m->npes || !m->pend.nstores || !pending_reveal(&m->pend, (int)i, pa, dry_run))
+		return false;
+	if (!dry_run)
+		mirror_desc_changed(m, pa & ~7ull);
+	return true;
+}
+
+size_t machine_pe_see_walk(Machine *m, unsigned i, uint64_t va, uint64_t *pas, size_t max, bool dry_run)
+{
+	size_t n = 0;
+
+	if (i >= m->npes || !m->pend.nstores || !(m->pe[i].regs.sctlr & SCTLR_M))
+		return 0;
+	/* Level by level: what a newly seen table descriptor points to may have a pending store too. */
+	for (int round = 0; round < 5; round++) {
+		WalkResult w;
+		bool more = false;
+		walk_translate(&m->pe[i].regs, va, walk_read, &(WalkCtx){ m, &m->pe[i], true }, NULL, &w);
+		for (int k = 0; k < w.nsteps && !more; k++) {
+			if (!machine_pe_see_store(m, i, w.step[k].pa, dry_run))
+				continue;
+			if (n < max)
+				pas[n] = w.step[k].pa & ~7ull;
+			n++;
+			more = !dry_run;
+		}
+		if (!more)
+			break;
+	}
+	return n;
 }
 
 bool machine_reset(Machine *m, const MachineConfig *cfg)

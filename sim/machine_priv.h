@@ -117,6 +117,7 @@ typedef struct Pe {
 	StepStore st[STEP_STORES_MAX];
 	unsigned nst;
 	bool step_ldx;               /* the instruction is a load-exclusive */
+	bool stx_fail;               /* machine_step_stxr_fail: a store-exclusive this step fails */
 	bool step_fault;             /* the model raised a fault during the step */
 	FaultKind sf_kind;
 	int sf_level;

@@ -3,8 +3,9 @@
  * schedule.c - explicit schedules (schedule.h): the action list the
  * explorer builds, minimizes and writes, read back and replayed by
  * `bbmsim run --schedule`. Replay drives the same three machine calls the
- * explorer does (machine_step, machine_pe_fill, machine_pe_evict), in
- * order, so a schedule replays exactly: the machine is deterministic.
+ * explorer does (machine_step, machine_pe_fill, machine_pe_evict,
+ * machine_pe_see_store, machine_step_stxr_fail), in order, so a schedule
+ * replays exactly: the machine is deterministic.
  */
 #define _GNU_SOURCE
 #include <ctype.h>
@@ -98,13 +99,21 @@ void schedule_stats(const Schedule *s, ScheduleStats *st)
 		case SCHED_ACT_EVICT:
 			st->evictions++;
 			break;
+		case SCHED_ACT_WALK:
+			st->walks++;
+			break;
+		case SCHED_ACT_STXR_FAIL:
+			st->stxr_fails++;
+			break;
 		}
 	}
 }
 
 /* --- text ---------------------------------------------------------------------------- */
 
-static const char *const act_names[] = { "step", "fill", "evict" };
+static const char *const act_names[] = { "step", "fill", "evict", "walk", "stxr-fail" };
+#define NACT_NAMES (sizeof(act_names) / sizeof(act_names[0]))
+static const char *const act_usage[] = { "step PE COUNT", "fill PE VA", "evict PE VA", "walk PE PA", "stxr-fail PE" };
 
 static bool word_at(const char **p, char *buf, size_t len)
 {
@@ -159,18 +168,21 @@ bool schedule_parse(Schedule *s, const char *text, const char *name, char *err, 
 			continue;
 		}
 		int col = (int)(at[0] - ln) + 1, k = -1;
-		for (int i = 0; i < 3; i++)
+		for (int i = 0; i < (int)NACT_NAMES; i++)
 			if (!strcmp(w[0], act_names[i]))
 				k = i;
-		uint64_t pe, arg;
+		int want = k == SCHED_ACT_STXR_FAIL ? 2 : 3;
+		uint64_t pe, arg = 1;
 		if (k < 0) {
-			snprintf(err, errlen, "%s:%d:%d: unknown action '%.40s' (step, fill or evict)", name, line, col, w[0]);
-		} else if (nw != 3) {
-			snprintf(err, errlen, "%s:%d:%d: '%s' takes two values: %s", name, line, nw > 3 ? (int)(at[3] - ln) + 1 : col,
-				 w[0], k == SCHED_ACT_STEP ? "step PE COUNT" : k == SCHED_ACT_FILL ? "fill PE VA" : "evict PE VA");
+			snprintf(err, errlen, "%s:%d:%d: unknown action '%.40s' (step, fill, evict, walk or stxr-fail)", name,
+				 line, col, w[0]);
+		} else if (nw != want) {
+			snprintf(err, errlen, "%s:%d:%d: '%s' takes %s: %s", name, line,
+				 nw > want ? (int)(at[want] - ln) + 1 : col, w[0], want == 2 ? "one value" : "two values",
+				 act_usage[k]);
 		} else if (!parse_num(w[1], &pe) || pe >= MACHINE_MAX_PES) {
 			snprintf(err, errlen, "%s:%d:%d: '%.40s' is not a PE number", name, line, (int)(at[1] - ln) + 1, w[1]);
-		} else if (!parse_num(w[2], &arg) || (k == SCHED_ACT_STEP && !arg)) {
+		} else if (want == 3 && (!parse_num(w[2], &arg) || (k == SCHED_ACT_STEP && !arg))) {
 			snprintf(err, errlen, "%s:%d:%d: '%.40s' is not %s", name, line, (int)(at[2] - ln) + 1, w[2],
 				 k == SCHED_ACT_STEP ? "a positive count" : "an address");
 		} else {
@@ -250,6 +262,8 @@ void schedule_write(FILE *f, const Schedule *s)
 		const SchedAct *a = &s->a[i];
 		if (a->kind == SCHED_ACT_STEP)
 			fprintf(f, "step %u %" PRIu64 "\n", a->pe, a->arg);
+		else if (a->kind == SCHED_ACT_STXR_FAIL)
+			fprintf(f, "stxr-fail %u\n", a->pe);
 		else
 			fprintf(f, "%s %u 0x%" PRIx64 "\n", act_names[a->kind], a->pe, a->arg);
 	}
@@ -284,6 +298,12 @@ void schedule_apply(Machine *m, const SchedAct *a)
 		break;
 	case SCHED_ACT_EVICT:
 		machine_pe_evict(m, a->pe, a->arg, false);
+		break;
+	case SCHED_ACT_WALK:
+		machine_pe_see_store(m, a->pe, a->arg, false);
+		break;
+	case SCHED_ACT_STXR_FAIL:
+		machine_step_stxr_fail(m, a->pe);
 		break;
 	}
 }

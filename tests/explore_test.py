@@ -32,6 +32,10 @@
    same targets.
 6. Bad input: a malformed schedule file, a PE that does not exist, parts of
    different searches given to merge: exit 2 with a located message.
+5. Walk values: a witness with a `walk PE PA` line that replays (and makes
+   the difference), and the line kinds' messages.
+6. Spurious store-exclusive failures: the same with `stxr-fail PE`
+   (tests/explore/stxr-once.yaml).
 """
 import json
 import os
@@ -304,6 +308,73 @@ def bad_input(b, src, tmp):
     run([b, "merge", a, c], want=(2,))
 
 
+def walk_values(b, src, tmp):
+    """Walk values as choice points (RSPVBD): under walk_visibility at-dsb the
+    readers' walkers may see the writer's break before the DSB ISH publishes
+    it. Explore finds a witness whose `walk PE PA` line makes reader 1 read
+    the new page; the replay fails the expectation, and without that line
+    it holds (the line is what made the difference)."""
+    scn = os.path.join(src, "scenarios/rules/dsb-nshst-before-tlbi.yaml")
+    out = os.path.join(tmp, "walk")
+    p = run([b, "explore", scn, "--bbm", "0", "--budget", "30", "--seed", "1", "--json", "--out", out])
+    hits = bitten(json.loads(p.stdout))
+    key = [k for k in hits if k[0] == "0" and "112:20" in k[1]]
+    if not check(key, "walk: expectation 112:20 not bitten: %s" % list(hits)[:10]):
+        return
+    lines = [ln for ln in hits[key[0]][1].splitlines() if ln and not ln.startswith("#")]
+    sched = os.path.join(tmp, "walk.sched")
+    with open(sched, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    if not check("walk 1 0x103800" in lines, "walk: the witness has no walk line: %s" % lines):
+        return
+    p = run([b, "run", scn, "--bbm", "0", "--schedule", sched, "--json"], want=(1,))
+    lv = json.loads(p.stdout)["levels"][0]
+    check(any("got 0x2222" in e["text"] for e in lv["expectations"] if not e["ok"]),
+          "walk: the replay did not read the new page: %s" % lv["expectations"])
+    plain = os.path.join(tmp, "plain.sched")
+    with open(plain, "w") as f:
+        f.write("\n".join(ln for ln in lines if not ln.startswith("walk")) + "\n")
+    run([b, "run", scn, "--bbm", "0", "--schedule", plain], want=(0,))
+    # The line kinds parse and say what they take.
+    bad = os.path.join(tmp, "bad-walk.sched")
+    with open(bad, "w") as f:
+        f.write("walk 1\n")
+    p = run([b, "run", scn, "--bbm", "0", "--schedule", bad], want=(2,))
+    check("bad-walk.sched:1:1: 'walk' takes two values: walk PE PA" in p.stderr, "bad walk: %s" % p.stderr.strip())
+    with open(bad, "w") as f:
+        f.write("stxr-fail 1 2\n")
+    p = run([b, "run", scn, "--bbm", "0", "--schedule", bad], want=(2,))
+    check("bad-walk.sched:1:13: 'stxr-fail' takes one value: stxr-fail PE" in p.stderr,
+          "bad stxr-fail: %s" % p.stderr.strip())
+
+
+def stxr_fail(b, src, tmp):
+    """A spurious store-exclusive failure as a choice point: in
+    tests/explore/stxr-once.yaml a lone STXR always succeeds in the scenario's
+    own run; explore finds a witness with a `stxr-fail 0` line, the replay
+    gets status 1, and without that line it holds."""
+    scn = os.path.join(src, "tests/explore/stxr-once.yaml")
+    run([b, "run", scn], want=(0,))
+    p = run([b, "explore", scn, "--budget", "20", "--seed", "1", "--json", "--out", os.path.join(tmp, "stx")])
+    hits = bitten(json.loads(p.stdout))
+    key = [k for k in hits if "43:20" in k[1]]
+    if not check(key, "stxr: expectation x2 == 0 not bitten: %s" % list(hits)):
+        return
+    lines = [ln for ln in hits[key[0]][1].splitlines() if ln and not ln.startswith("#")]
+    if not check("stxr-fail 0" in lines, "stxr: the witness has no stxr-fail line: %s" % lines):
+        return
+    sched = os.path.join(tmp, "stx.sched")
+    with open(sched, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    p = run([b, "run", scn, "--schedule", sched, "--json"], want=(1,))
+    lv = json.loads(p.stdout)["levels"][0]
+    check(any("got 0x1" in e["text"] for e in lv["expectations"] if not e["ok"]),
+          "stxr: the replay did not fail the store-exclusive: %s" % lv["expectations"])
+    with open(sched, "w") as f:
+        f.write("\n".join(ln for ln in lines if not ln.startswith("stxr-fail")) + "\n")
+    run([b, "run", scn, "--schedule", sched], want=(0,))
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__)
@@ -317,6 +388,8 @@ def main():
         preempt(b, src, tmp)
         state_hash(b, src, tmp)
         bad_input(b, src, tmp)
+        walk_values(b, src, tmp)
+        stxr_fail(b, src, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("explore_test: %d failures" % len(fails))

@@ -191,10 +191,10 @@ static bool write_witnesses(ExploreReport *rep, const char *dir, const char *who
 					access_type_name(t->bite.access), t->bite.va, t->bite.pc, t->bite.tick);
 			if (t->bite.text[0])
 				fprintf(f, ": %s", t->bite.text);
-			fprintf(f, "\n# steps %" PRIu64 ", context switches %u, fills %u, evictions %u; schedule %" PRIu64
-				   " of %s, seed %" PRIu64 "\n",
-				t->wstats.steps, t->wstats.switches, t->wstats.fills, t->wstats.evictions, t->found_at,
-				explore_strategy_name(r->strategy), r->seed);
+			fprintf(f, "\n# steps %" PRIu64 ", context switches %u, fills %u, evictions %u, walk values %u, "
+				   "store-exclusive failures %u; schedule %" PRIu64 " of %s, seed %" PRIu64 "\n",
+				t->wstats.steps, t->wstats.switches, t->wstats.fills, t->wstats.evictions, t->wstats.walks,
+				t->wstats.stxr_fails, t->found_at, explore_strategy_name(r->strategy), r->seed);
 			fprintf(f, "# replay: bbmsim run %s --bbm %s --schedule %s\n", rep->file, bbm_level_name(r->level),
 				t->file);
 			fprintf(f, "# then the scenario's own schedule runs to the end\n");

@@ -62,6 +62,11 @@ static void text_witness(FILE *o, const ExploreReport *rep, const ExploreResult 
 		t->file[0] ? t->file : "(not written)", w->steps, plural(w->steps, "step", "steps"), w->switches,
 		plural(w->switches, "switch", "switches"), w->fills, plural(w->fills, "fill", "fills"), w->evictions,
 		plural(w->evictions, "eviction", "evictions"));
+	/* The other choices, when the witness has any. */
+	if (w->walks)
+		fprintf(o, ", %u %s", w->walks, plural(w->walks, "walk value", "walk values"));
+	if (w->stxr_fails)
+		fprintf(o, ", %u store-exclusive %s", w->stxr_fails, plural(w->stxr_fails, "failure", "failures"));
 	fprintf(o, " (found with %" PRIu64 " steps, %u switches, %u fills, %u evictions; %" PRIu64 " replays to minimize)\n",
 		f->steps, f->switches, f->fills, f->evictions, t->min_replays);
 	fprintf(o, "      %s: bbmsim run %s --bbm %s --schedule %s\n",
@@ -280,6 +285,8 @@ static void jstats(Jw *w, const char *k, const ScheduleStats *s)
 	jnum(&x, "switches", s->switches);
 	jnum(&x, "fills", s->fills);
 	jnum(&x, "evictions", s->evictions);
+	jnum(&x, "walks", s->walks);
+	jnum(&x, "stxr_fails", s->stxr_fails);
 	fputc('}', w->o);
 }
 
@@ -415,6 +422,8 @@ static void read_stats(const Json *j, ScheduleStats *s)
 	s->switches = (unsigned)json_u64(j, "switches", 0);
 	s->fills = (unsigned)json_u64(j, "fills", 0);
 	s->evictions = (unsigned)json_u64(j, "evictions", 0);
+	s->walks = (unsigned)json_u64(j, "walks", 0);
+	s->stxr_fails = (unsigned)json_u64(j, "stxr_fails", 0);
 }
 
 static void read_window(const Json *j, Window *w)

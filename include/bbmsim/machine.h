@@ -244,6 +244,35 @@ bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa);
 bool machine_pe_fill(Machine *m, unsigned i, uint64_t va, bool dry_run);
 bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run);
 
+/*
+ * Walk values as a choice point (RSPVBD: a table store is visible to a
+ * walker at the latest when a DSB of the storing PE completes, and may be
+ * earlier). Under walk_visibility at-dsb a walk reads the value from before
+ * the oldest store to its descriptor still pending for that walker;
+ * machine_pe_see_store makes every store to the descriptor word at @pa
+ * visible to PE @i's walker now, as such a DSB would. Returns whether one
+ * was pending for it (with @dry_run nothing changes).
+ */
+bool machine_pe_see_store(Machine *m, unsigned i, uint64_t pa, bool dry_run);
+/*
+ * The same for every descriptor PE @i's walk of @va reads (level by level:
+ * a table descriptor it now sees may lead to another pending store).
+ * Returns how many words changed (with @dry_run: the first one found, if
+ * any); their PAs in @pas (up to @max).
+ */
+size_t machine_pe_see_walk(Machine *m, unsigned i, uint64_t va, uint64_t *pas, size_t max, bool dry_run);
+
+/*
+ * A spurious store-exclusive failure as a choice point: PE @i takes one step
+ * (as machine_step) in which, if the instruction is a store-exclusive
+ * (STXR, STLXR, STXP, STLXP), it fails: no store, status 1, the monitor
+ * open (the local monitor may be cleared at any time, for no architectural
+ * reason, so a store-exclusive may always fail). Simplification: Unicorn's
+ * own exclusive state is left as it is, so a further store-exclusive with
+ * no load-exclusive before it could still succeed.
+ */
+bool machine_step_stxr_fail(Machine *m, unsigned i);
+
 size_t machine_faults(const Machine *m, const FaultRecord **out);
 
 /*

@@ -105,6 +105,15 @@ size_t pending_walk_values(const Pending *p, int walker, uint64_t pa, uint64_t m
 /* Is a store by @storer to @pa at @tick still invisible to @walker? */
 bool pending_store_hidden(const Pending *p, int storer, uint64_t pa, uint64_t tick, int walker);
 
+/*
+ * Let the walker of PE @walker see now every pending store to the
+ * descriptor word at @pa it may still miss (RSPVBD: a store not yet
+ * guaranteed visible may be seen at any time; the explorer's and litmus'
+ * `walk` choice). Returns whether there was one; with @dry_run nothing
+ * changes. A store then visible to every walker stops being pending.
+ */
+bool pending_reveal(Pending *p, int walker, uint64_t pa, bool dry_run);
+
 /* Called for a store whose visibility grew: @newly holds the walkers it now reaches. */
 typedef void (*PendingStoreFn)(void *ctx, int storer, const PendingStore *s, uint64_t newly);
 

@@ -39,11 +39,18 @@ typedef struct Footprint {
  * (@va >> @shift); fills, evictions and TLBI completions write it, the PE's
  * accesses read it. FOOTPRINT_XLAT_WORD: the descriptors that translate
  * the 1 GiB region of @va (any PE): a table store there writes it, every
- * access and fill in the region reads it.
+ * access and fill in the region reads it. FOOTPRINT_VIEW_WORD: what PE
+ * @pe's walker reads at descriptor word @pa while a store there is pending
+ * for it (walk_visibility at-dsb, RSPVBD): its walks' reads of @pa read it
+ * when @pa is one of FootprintRules.view, and showing PE @pe a pending
+ * store to @pa early (machine_pe_see_store) writes it. (A caller that does
+ * not list the word makes that action write @pa itself instead.)
  */
 #define FOOTPRINT_TLB_WORD(pe, va, shift) \
 	(0xff00000000000000ull + ((uint64_t)(pe) << 48) + ((((va) & 0x0000ffffffffffffull) >> (shift)) << 3))
 #define FOOTPRINT_XLAT_WORD(va) (0xfe00000000000000ull + ((((va) & 0x0000ffffffffffffull) >> 30) << 3))
+#define FOOTPRINT_VIEW_WORD(pe, pa) \
+	(0xfd00000000000000ull + ((uint64_t)(pe) << 48) + ((pa) & 0x0000fffffffffff8ull))
 
 void footprint_add(Footprint *f, bool write, uint64_t word);
 bool footprint_independent(const Footprint *a, const Footprint *b);
@@ -59,6 +66,9 @@ typedef struct FootprintRules {
 	 * handles EV_TLBI_COMPLETE itself and a DSB is no footprint of its own.
 	 */
 	bool analysis;
+	/* Descriptor words whose walk values are choice points: walks of them read their PE's VIEW word. */
+	const uint64_t *view;
+	unsigned nview;
 } FootprintRules;
 
 /*

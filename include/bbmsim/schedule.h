@@ -11,6 +11,13 @@
  *   fill PE VA     PE caches the translation of VA now, as a speculative
  *                  fill (machine_pe_fill: ARM-TLBALLOC)
  *   evict PE VA    PE drops its leaf entries for VA (machine_pe_evict)
+ *   walk PE PA     PE's walker sees now the table stores to the descriptor
+ *                  word at PA still pending for it (walk_visibility at-dsb;
+ *                  machine_pe_see_store: RSPVBD allows it any time before
+ *                  the storer's DSB); without it walks read the value from
+ *                  before them
+ *   stxr-fail PE   PE runs one instruction; a store-exclusive fails
+ *                  spuriously (machine_step_stxr_fail)
  * After the last action the run goes on under the scenario's own schedule
  * (machine_run) until it ends.
  */
@@ -27,12 +34,14 @@ typedef enum SchedActKind {
 	SCHED_ACT_STEP,
 	SCHED_ACT_FILL,
 	SCHED_ACT_EVICT,
+	SCHED_ACT_WALK,
+	SCHED_ACT_STXR_FAIL,
 } SchedActKind;
 
 typedef struct SchedAct {
 	SchedActKind kind;
 	unsigned pe;
-	uint64_t arg;            /* STEP: instructions; FILL, EVICT: the VA */
+	uint64_t arg;            /* STEP: instructions; FILL, EVICT: the VA; WALK: the PA; STXR_FAIL: 1 */
 	int line;                /* where it was read (0: made by a program) */
 } SchedAct;
 
@@ -46,6 +55,7 @@ typedef struct ScheduleStats {
 	uint64_t steps;          /* instructions in step actions */
 	unsigned switches;       /* step actions after the first whose PE differs from the previous one's */
 	unsigned fills, evictions;
+	unsigned walks, stxr_fails;  /* walk and stxr-fail actions */
 } ScheduleStats;
 
 void schedule_init(Schedule *s);

@@ -59,6 +59,8 @@ bool sysinsn_is_shared(uint32_t insn);
 
 /* LDXR, LDAXR, LDXP, LDAXP (any size): arms the exclusive monitor. */
 bool sysinsn_is_load_exclusive(uint32_t insn);
+/* A store-exclusive (STXR, STLXR, STXP, STLXP): its status register in *@rs (may be NULL). */
+bool sysinsn_is_store_exclusive(uint32_t insn, unsigned *rs);
 
 /*
  * How an instruction may be run inside a batch (several instructions of one

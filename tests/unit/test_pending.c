@@ -251,6 +251,28 @@ static void test_tlbi_take(void)
 	pending_fini(&p);
 }
 
+/* RSPVBD: a walker may see a pending store at any time (the `walk` choice), one walker at a time. */
+static void test_reveal(void)
+{
+	CHECK_CASE("reveal");
+	Pending p;
+
+	pending_init(&p, 2, true, false);
+	CHECK(!pending_reveal(&p, 1, PA, false));          /* nothing pending */
+	CHECK(pending_store(&p, 0, PA, OLD, NEW, 10));
+	CHECK(!pending_reveal(&p, 1, PA + 8, false));      /* another descriptor */
+	CHECK(pending_reveal(&p, 1, PA, true));            /* dry run: nothing changes */
+	CHECK_EQ_U64(pending_walk_read(&p, 1, PA, NEW), OLD);
+	CHECK(pending_reveal(&p, 1, PA + 4, false));       /* any byte of the word */
+	CHECK_EQ_U64(pending_walk_read(&p, 1, PA, NEW), NEW);
+	CHECK_EQ_U64(pending_walk_read(&p, 0, PA, NEW), OLD);   /* the others still miss it */
+	CHECK(!pending_reveal(&p, 1, PA, false));          /* already seen */
+	CHECK_EQ_U64(p.nstores, 1);
+	CHECK(pending_reveal(&p, 0, PA, false));
+	CHECK_EQ_U64(p.nstores, 0);                         /* seen by every walker: no longer pending */
+	pending_fini(&p);
+}
+
 int main(void)
 {
 	test_store_hidden_until_dsb();
@@ -261,5 +283,6 @@ int main(void)
 	test_tlbi_completion();
 	test_tlbi_at_issue();
 	test_tlbi_take();
+	test_reveal();
 	return check_report("pending");
 }
