@@ -4,9 +4,12 @@
  * loop through the linear map (no table changes), against a baseline of
  * plain Unicorn engines stepping the same code round-robin (uc_emu_start
  * with count 1 and until 0, MMU off, flat mapping). Both run in the same
- * process so machine noise cancels; prints one table row per workload.
+ * process, alternating: each round runs the baseline, then bbmsim, and
+ * takes their ratio; the result is the median of the per-round ratios, so
+ * that a burst of load from other jobs on shared cores moves one round, not
+ * the answer. Prints one table row (the medians) and the rounds.
  *
- * Usage: bench_core [INSNS_PER_PE] [NPES]
+ * Usage: bench_core [INSNS_PER_PE] [NPES] [ROUNDS]
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -121,21 +124,52 @@ static double model(unsigned npes, uint64_t insns, unsigned *regions)
 	return ips;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define ROUNDS_MAX 101
+
 int main(int argc, char **argv)
 {
 	uint64_t insns = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000000;
 	unsigned npes = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 4;
+	unsigned rounds = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 1;
 	unsigned regions = 0;
+	double base[ROUNDS_MAX], mod[ROUNDS_MAX], ratio[ROUNDS_MAX];
 
-	if (npes < 1 || npes > 64 || insns < 1) {
-		fprintf(stderr, "usage: bench_core [INSNS_PER_PE >= 1] [NPES 1..64]\n");
+	if (npes < 1 || npes > 64 || insns < 1 || rounds < 1 || rounds > ROUNDS_MAX) {
+		fprintf(stderr, "usage: bench_core [INSNS_PER_PE >= 1] [NPES 1..64] [ROUNDS 1..%d]\n", ROUNDS_MAX);
 		return 2;
 	}
-	double base = baseline(npes, insns);
-	double mod = model(npes, insns, &regions);
+	for (unsigned r = 0; r < rounds; r++) {
+		base[r] = baseline(npes, insns);
+		mod[r] = model(npes, insns, &regions);
+		ratio[r] = mod[r] / base[r];
+	}
+	if (rounds > 1) {
+		printf("round  baseline i/s     bbmsim i/s   ratio\n");
+		for (unsigned r = 0; r < rounds; r++)
+			printf("%5u %14.0f %14.0f %7.2f\n", r + 1, base[r], mod[r], ratio[r]);
+	}
+	double lo = ratio[0], hi = ratio[0];
+	for (unsigned r = 1; r < rounds; r++) {
+		lo = ratio[r] < lo ? ratio[r] : lo;
+		hi = ratio[r] > hi ? ratio[r] : hi;
+	}
 	printf("%-34s %5s %14s %14s %7s\n", "workload", "PEs", "baseline i/s", "bbmsim i/s", "ratio");
-	printf("%-34s %5u %14.0f %14.0f %7.2f\n", "1 load/store loop, linear map", npes, base, mod,
-	       mod / base);
+	printf("%-34s %5u %14.0f %14.0f %7.2f\n", "1 load/store loop, linear map", npes, median(base, rounds),
+	       median(mod, rounds), median(ratio, rounds));
+	if (rounds > 1)
+		printf("(medians of %u alternating rounds; ratio min %.2f, max %.2f)\n", rounds, lo, hi);
 	printf("(mirror regions on PE0 at peak: %u)\n", regions);
 	return 0;
 }
