@@ -73,6 +73,8 @@ typedef struct StepStore {
 	uint64_t pa, old;
 } StepStore;
 
+#define DEFER_MAX 32       /* deferred instructions per PE (pe_defer) */
+
 #define STEP_STORES_MAX 16   /* distinct words per step: the largest A64 store touches 9 */
 
 typedef struct Pe {
@@ -124,6 +126,16 @@ typedef struct Pe {
 	BatchUndo batch_undo[2];     /* and the bytes its store overwrites */
 	unsigned batch_nundo;
 
+	/*
+	 * Deferral (pe_defer): register-only instructions whose turns have
+	 * passed (fetched, EV_INSN emitted, tick counted) and that Unicorn has
+	 * not run yet. The engine's PC is defer_pc; the PE's is defer_next.
+	 */
+	unsigned ndefer;
+	uint64_t defer_pc, defer_next;
+	uint64_t defer_at[DEFER_MAX];
+	uint32_t defer_word[DEFER_MAX];
+
 	/* Per-step state. */
 	StepStore st[STEP_STORES_MAX];
 	unsigned nst;
@@ -168,6 +180,8 @@ struct Machine {
 	unsigned npes;
 	uint64_t tick;
 	uint64_t batched;            /* instructions run inside batches */
+	uint64_t deferred;           /* instructions deferred (pe_defer) */
+	unsigned ndeferring;         /* PEs with deferred instructions */
 	uint64_t lazy_fills;         /* first accesses to walkable pages */
 	uint64_t rng;
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */

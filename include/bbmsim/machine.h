@@ -200,6 +200,8 @@ void machine_phys_clear(Machine *m);
 uint64_t machine_tick(const Machine *m);
 /* Instructions run inside batches (quantum > 1, MachineConfig.no_batch). */
 uint64_t machine_batched_insns(const Machine *m);
+/* Register-only instructions deferred at their turns and run later in one call (pe_defer; no_batch). */
+uint64_t machine_deferred_insns(const Machine *m);
 /* The schedule quantum in force (1: one instruction per turn). */
 unsigned machine_quantum(const Machine *m);
 /* First accesses to walkable mirror pages (each a TLB fill done by the memory hook). */
