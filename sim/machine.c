@@ -2449,6 +2449,17 @@ static uint64_t machine_rand(Machine *m)
 	return m->rng;
 }
 
+/* Round-robin from *@cur (kept below npes: no division per turn); the caller made sure one PE runs. */
+static Pe *next_runnable(Machine *m, unsigned *cur)
+{
+	unsigned i = *cur;
+
+	while (!pe_runnable(&m->pe[i]))
+		i = i + 1 == m->npes ? 0 : i + 1;
+	*cur = i + 1 == m->npes ? 0 : i + 1;
+	return &m->pe[i];
+}
+
 static RunEnd machine_run_turns(Machine *m)
 {
 	unsigned cur = 0;
@@ -2472,9 +2483,7 @@ static RunEnd machine_run_turns(Machine *m)
 			list_pos = (list_pos + 1) % m->cfg.nsteps;
 			if ((unsigned)s->pe >= m->npes || !pe_runnable(&m->pe[s->pe])) {
 				/* A step for a PE that cannot run: give the turn to the next runnable one. */
-				while (!pe_runnable(&m->pe[cur % m->npes]))
-					cur++;
-				pe = &m->pe[cur++ % m->npes];
+				pe = next_runnable(m, &cur);
 				count = 1;
 			} else {
 				pe = &m->pe[s->pe];
@@ -2490,9 +2499,7 @@ static RunEnd machine_run_turns(Machine *m)
 			break;
 		}
 		default:
-			while (!pe_runnable(&m->pe[cur % m->npes]))
-				cur++;
-			pe = &m->pe[cur++ % m->npes];
+			pe = next_runnable(m, &cur);
 			break;
 		}
 		while (count && pe_runnable(pe) && m->tick < m->cfg.max_insns) {
