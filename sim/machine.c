@@ -1562,6 +1562,11 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 	uc_reg_write(pe->uc, sp_bank(pstate), &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);
+	pe->pc_known = false;
+	if (pe->ndefer) {
+		pe->ndefer = 0;
+		m->ndeferring--;
+	}
 	register_roots(m, &pe->regs);
 	return true;
 }
@@ -1586,6 +1591,7 @@ static uint64_t pe_pc(Pe *pe)
 
 static void pe_set_pc(Pe *pe, uint64_t pc)
 {
+	pe->pc_known = false;
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &pc);
 }
 
@@ -2112,12 +2118,8 @@ static void pe_take_unicorn_exception(Pe *pe, uint64_t pc)
  */
 static bool defer_intact(const Pe *pe)
 {
-	if (!pe->fc_host || pe->fc_epoch != pe->mirror_epoch)
-		return false;
-	for (unsigned k = 0; k < pe->ndefer; k++)
-		if ((pe->defer_at[k] & ~(PAGE_SIZE - 1)) != pe->fc_va)
-			return false;
-	return true;
+	/* (fc_va does not change while instructions are deferred: only a fetch that misses the cache sets it.) */
+	return pe->fc_host && pe->fc_epoch == pe->mirror_epoch;
 }
 
 /*
@@ -2131,7 +2133,7 @@ static uint32_t defer_patch(Pe *pe, uint32_t *now)
 	uint32_t mask = 0;
 
 	for (unsigned k = 0; k < pe->ndefer; k++) {
-		uint8_t *p = pe->fc_host + (pe->defer_at[k] & (PAGE_SIZE - 1));
+		uint8_t *p = pe->fc_host + pe->defer_at[k];
 		memcpy(&now[k], p, 4);
 		if (now[k] != pe->defer_word[k]) {
 			memcpy(p, &pe->defer_word[k], 4);
@@ -2144,7 +2146,7 @@ static uint32_t defer_patch(Pe *pe, uint32_t *now)
 static void defer_unpatch(Pe *pe, const uint32_t *now, uint32_t mask)
 {
 	for (unsigned k = pe->ndefer; mask && k-- > 0;) {
-		uint8_t *p = pe->fc_host + (pe->defer_at[k] & (PAGE_SIZE - 1));
+		uint8_t *p = pe->fc_host + pe->defer_at[k];
 		uint32_t w;
 		memcpy(&w, p, 4);
 		if (mask >> k & 1 && w == pe->defer_word[k])
@@ -2179,6 +2181,8 @@ static void defer_flush(Pe *pe)
 	bool ok = !pe->step_intr && pc == pe->defer_next &&
 		  (e == UC_ERR_OK || e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT);
 	pe->step_intr = false;
+	pe->pc_known = ok;
+	pe->pc_next = pc;
 	defer_done(pe);
 	if (!ok)
 		pe_error(pe, "internal error: deferred instructions did not run as fetched (please report)");
@@ -2220,7 +2224,7 @@ static bool defer_joins(const Pe *pe, uint64_t pc)
 static bool pe_defer(Pe *pe)
 {
 	Machine *m = pe->m;
-	uint64_t pc = pe->ndefer ? pe->defer_next : pe_pc(pe), next;
+	uint64_t pc = pe->ndefer ? pe->defer_next : pe->pc_known ? pe->pc_next : pe_pc(pe), next;
 	uint32_t w, insn;
 
 	if (m->cfg.no_batch || !fetch_is_cached(pe, pc))
@@ -2231,7 +2235,7 @@ static bool pe_defer(Pe *pe)
 	/* A full run, or this PC deferred already with another word (code written since): run them first. */
 	bool flush = pe->ndefer == DEFER_MAX;
 	for (unsigned k = 0; k < pe->ndefer && !flush; k++)
-		flush = pe->defer_at[k] == pc && pe->defer_word[k] != w;
+		flush = pe->defer_at[k] == (pc & (PAGE_SIZE - 1)) && pe->defer_word[k] != w;
 	if (flush) {
 		defer_flush(pe);
 		if (pe->state != PE_RUNNING)
@@ -2244,7 +2248,7 @@ static bool pe_defer(Pe *pe)
 		pe->defer_pc = pc;
 		m->ndeferring++;
 	}
-	pe->defer_at[pe->ndefer] = pc;
+	pe->defer_at[pe->ndefer] = (uint16_t)(pc & (PAGE_SIZE - 1));
 	pe->defer_word[pe->ndefer++] = w;
 	pe->defer_next = next;
 	pe->insns++;
@@ -2256,7 +2260,7 @@ static bool pe_defer(Pe *pe)
 static void pe_step(Pe *pe)
 {
 	Machine *m = pe->m;
-	uint64_t pc = pe->ndefer ? pe->defer_next : pe_pc(pe);
+	uint64_t pc = pe->ndefer ? pe->defer_next : pe->pc_known ? pe->pc_next : pe_pc(pe);
 	uint32_t insn = 0;
 
 	if (pe->ndefer && !defer_joins(pe, pc)) {
@@ -2264,6 +2268,7 @@ static void pe_step(Pe *pe)
 		if (pe->state != PE_RUNNING)
 			return;
 	}
+	pe->pc_known = false;     /* (set again below when this step leaves it known) */
 
 	pe->step_fault = false;
 	pe->step_intr = false;
@@ -2308,6 +2313,10 @@ static void pe_step(Pe *pe)
 					pe_pc(pe) != pc)) {
 		/* A refused look-ahead fetch after the instruction completed is not an error. */
 		pe_error(pe, uc_strerror(e));
+	} else if (e == UC_ERR_OK && pe->state == PE_RUNNING && (insn & 0x0a000000u) == 0x08000000u) {
+		/* A load or store that completed: the next PC, without asking Unicorn at the next turn. */
+		pe->pc_known = true;
+		pe->pc_next = pc + 4;
 	}
 done:
 	/* Also after a fetch fault or a system instruction (a fetch may have mirrored its page for this step). */
@@ -2340,6 +2349,7 @@ static uint64_t pe_batch(Pe *pe, uint64_t budget)
 		if (pe->state != PE_RUNNING)
 			return 1;
 	}
+	pe->pc_known = false;
 	pc = pe_pc(pe);
 	page = pc & ~(PAGE_SIZE - 1);
 
@@ -2581,6 +2591,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->fc_host = NULL;
 		pe->nst = 0;
 		pe->ndefer = 0;
+		pe->pc_known = false;
 		pe->monitor = ~0ull;
 		pe->event_reg = false;
 		pe->nps = 0;

@@ -84,6 +84,25 @@ typedef struct Pe {
 	struct Machine *m;
 	PeState state;
 	bool counted;                /* state included in the machine's counts */
+	/*
+	 * What a quantum-1 turn reads, kept together (a turn touches few cache
+	 * lines; Unicorn's calls between turns evict them).
+	 * Instruction fetch cache (pe_fetch).
+	 */
+	uint64_t fc_va, fc_epoch;
+	uint8_t *fc_host;
+	/*
+	 * Deferral (pe_defer): register-only instructions whose turns have
+	 * passed (fetched, EV_INSN emitted, tick counted) and that Unicorn has
+	 * not run yet, at page offsets defer_at of the fetch cache's page. The
+	 * engine's PC is defer_pc; the PE's is defer_next. pc_next: the PC
+	 * after the last step, when known without asking Unicorn (pc_known).
+	 */
+	unsigned ndefer;
+	bool pc_known;
+	uint64_t defer_pc, defer_next, pc_next;
+	uint16_t defer_at[DEFER_MAX];
+	uint32_t defer_word[DEFER_MAX];
 	const char *error;
 	uint64_t insns;
 	int el;
@@ -112,9 +131,6 @@ typedef struct Pe {
 	uint64_t temp_va[MIRROR_TEMP_MAX];   /* pages mirrored for one step only (nT, ...) */
 	unsigned ntemp;
 
-	/* Instruction fetch cache. */
-	uint64_t fc_va, fc_epoch;
-	uint8_t *fc_host;
 
 	/* A batch (quantum > 1): several instructions in one Unicorn call (pe_batch). */
 	bool in_batch;
@@ -125,16 +141,6 @@ typedef struct Pe {
 	bool batch_restore;          /* batch_ctx holds them */
 	BatchUndo batch_undo[2];     /* and the bytes its store overwrites */
 	unsigned batch_nundo;
-
-	/*
-	 * Deferral (pe_defer): register-only instructions whose turns have
-	 * passed (fetched, EV_INSN emitted, tick counted) and that Unicorn has
-	 * not run yet. The engine's PC is defer_pc; the PE's is defer_next.
-	 */
-	unsigned ndefer;
-	uint64_t defer_pc, defer_next;
-	uint64_t defer_at[DEFER_MAX];
-	uint32_t defer_word[DEFER_MAX];
 
 	/* Per-step state. */
 	StepStore st[STEP_STORES_MAX];
