@@ -2226,24 +2226,29 @@ static bool pe_defer(Pe *pe)
 	Machine *m = pe->m;
 	uint64_t pc = pe->ndefer ? pe->defer_next : pe->pc_known ? pe->pc_next : pe_pc(pe), next;
 	uint32_t w, insn;
+	(void)insn;
 
 	if (m->cfg.no_batch || !fetch_is_cached(pe, pc))
 		return false;
 	memcpy(&w, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
 	if (!sysinsn_register_only(w, pc, &next))
 		return false;
-	/* A full run, or this PC deferred already with another word (code written since): run them first. */
-	bool flush = pe->ndefer == DEFER_MAX;
-	for (unsigned k = 0; k < pe->ndefer && !flush; k++)
-		flush = pe->defer_at[k] == (pc & (PAGE_SIZE - 1)) && pe->defer_word[k] != w;
-	if (flush) {
+	/*
+	 * A run's PCs ascend (a backward B starts a new run), so that no word
+	 * is in it twice (defer_patch: it may have been written in between).
+	 */
+	if (pe->ndefer && (pe->ndefer == DEFER_MAX || (pc & (PAGE_SIZE - 1)) <= pe->defer_at[pe->ndefer - 1])) {
 		defer_flush(pe);
 		if (pe->state != PE_RUNNING)
 			return true;
 	}
-	pe_fetch(pe, pc, &insn);     /* a cache hit: only the TLB use */
+	/* The fetch: a cache hit, so only the TLB use (pe_fetch's fast path). */
+	if (m->check_mirror)
+		pe_fetch(pe, pc, &insn);
+	else
+		pe_tlb_touch(pe, pc);
 	if (m->ev_fn)
-		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = insn);
+		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = w);
 	if (!pe->ndefer) {
 		pe->defer_pc = pc;
 		m->ndeferring++;
