@@ -2290,12 +2290,14 @@ static void pe_step(Pe *pe)
 	}
 	if (m->ev_fn)
 		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = insn);
-	if (m->ndeferring) {
+	/* Loads and stores (op0 = x1x0) are never the model's: no decode for them. */
+	bool ldst = (insn & 0x0a000000u) == 0x08000000u;
+	if (!ldst && m->ndeferring) {
 		SysInsn s;
 		if (sysinsn_decode(insn, &s))
 			defer_flush_all(m);     /* the model's system instructions change mirrors */
 	}
-	if (pe_exec_system(pe, pc, insn))
+	if (!ldst && pe_exec_system(pe, pc, insn))
 		goto done;
 	pe->step_ldx = sysinsn_is_load_exclusive(insn);
 	/* With the deferred instructions first, when there are any (defer_joins). */
@@ -2318,7 +2320,7 @@ static void pe_step(Pe *pe)
 					pe_pc(pe) != pc)) {
 		/* A refused look-ahead fetch after the instruction completed is not an error. */
 		pe_error(pe, uc_strerror(e));
-	} else if (e == UC_ERR_OK && pe->state == PE_RUNNING && (insn & 0x0a000000u) == 0x08000000u) {
+	} else if (e == UC_ERR_OK && pe->state == PE_RUNNING && ldst) {
 		/* A load or store that completed: the next PC, without asking Unicorn at the next turn. */
 		pe->pc_known = true;
 		pe->pc_next = pc + 4;

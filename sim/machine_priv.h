@@ -86,11 +86,14 @@ typedef struct Pe {
 	bool counted;                /* state included in the machine's counts */
 	/*
 	 * What a quantum-1 turn reads, kept together (a turn touches few cache
-	 * lines; Unicorn's calls between turns evict them).
-	 * Instruction fetch cache (pe_fetch).
+	 * lines; Unicorn's calls between turns evict them): the instruction
+	 * fetch cache (pe_fetch) and the mirror fields it depends on.
 	 */
+	uint64_t insns;
 	uint64_t fc_va, fc_epoch;
 	uint8_t *fc_host;
+	uint64_t mirror_epoch;       /* bumped when a region goes away */
+	unsigned ntemp;              /* pages mirrored for one step only (temp_va) */
 	/*
 	 * Deferral (pe_defer): register-only instructions whose turns have
 	 * passed (fetched, EV_INSN emitted, tick counted) and that Unicorn has
@@ -104,7 +107,6 @@ typedef struct Pe {
 	uint16_t defer_at[DEFER_MAX];
 	uint32_t defer_word[DEFER_MAX];
 	const char *error;
-	uint64_t insns;
 	int el;
 	WalkRegs regs;
 	uint64_t vbar;
@@ -115,7 +117,6 @@ typedef struct Pe {
 	MirrorRegion *mr;
 	unsigned nmr, mr_peak;
 	uint64_t mr_stamp;
-	uint64_t mirror_epoch;       /* bumped when a region goes away */
 	unsigned recent_mr[MIRROR_RECENT];   /* hook fast path: regions used last (indices may be stale) */
 	uint64_t mirror_win;         /* current window, PAGE_SIZE..cfg.mirror_window */
 	int8_t *scan;                /* scratch: one state per page of a window */
@@ -129,7 +130,6 @@ typedef struct Pe {
 	uc_context *patch_ctx;       /* the registers before a faulting retired access */
 	bool patch_restore;
 	uint64_t temp_va[MIRROR_TEMP_MAX];   /* pages mirrored for one step only (nT, ...) */
-	unsigned ntemp;
 
 
 	/* A batch (quantum > 1): several instructions in one Unicorn call (pe_batch). */
