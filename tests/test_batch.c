@@ -4,8 +4,9 @@
  * register-only instructions and plain loads in one Unicorn call (pe_batch);
  * at quantum 1 it defers register-only instructions at their turns and runs
  * them in one call with the PE's next load or store (pe_defer).
- * That must change nothing but speed: for every scenario under scenarios/,
- * at every level, with quantum 1, 4 and 32, a run with both and a run stepped
+ * That must change nothing but speed: for every scenario under scenarios/
+ * (and those of tests/defer and tests/mirror-knobs), at every level, with
+ * quantum 1, 4 and 32, a run with both and a run stepped
  * one instruction per Unicorn call (ScenarioOverrides.no_batch) give the same
  * event stream (type, tick, PE, PC, VA, PA, values: the e2e log hash), the
  * same windows, the same end, tick, PCs, registers and PE states. The test
@@ -170,8 +171,12 @@ int main(int argc, char **argv)
 {
 	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s/scenarios", argc > 1 ? argv[1] : ".");
-	walk(dir);
+	/* The scenario library, and the machine's own corner cases (tests/defer, tests/mirror-knobs). */
+	static const char *const dirs[] = { "scenarios", "tests/defer", "tests/mirror-knobs" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", argc > 1 ? argv[1] : ".", dirs[i]);
+		walk(dir);
+	}
 	CHECK(runs >= 40);
 	CHECK(total_batched > 0);
 	CHECK(deferred_q1 > 0);
