@@ -75,9 +75,12 @@ typedef struct MachineConfig {
 	unsigned tlb_prefetch;     /* a walk to a page also caches its aligned group of N pages; 0/1 = off */
 	/*
 	 * With quantum > 1, runs of register-only instructions and plain loads
-	 * (up to a branch or a plain store) execute in one Unicorn call; events
-	 * and ticks are exactly those of stepping them one by one. Tests set
-	 * this to compare.
+	 * (up to a branch or a plain store) execute in one Unicorn call; at any
+	 * quantum, a turn of a register-only instruction is deferred and the
+	 * instruction runs later in one call with its PE's next load or store.
+	 * Events, ticks and outcomes are exactly those of stepping one
+	 * instruction per Unicorn call, which this flag forces. Tests set it to
+	 * compare.
 	 */
 	bool no_batch;
 	/* Tests: mirror only pages the TLB holds (no walkable pages), the mirror before lazy fills. */
