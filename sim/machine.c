@@ -2304,7 +2304,8 @@ static void pe_step(Pe *pe)
 	uint32_t now[DEFER_MAX], mask = pe->ndefer ? defer_patch(pe, now) : 0;
 	uc_err e = uc_emu_start(pe->uc, pe->ndefer ? pe->defer_pc : pc, 0, 0, pe->ndefer + 1);
 	if (pe->ndefer) {
-		defer_unpatch(pe, now, mask);
+		if (mask)
+			defer_unpatch(pe, now, mask);
 		defer_done(pe);
 	}
 	mirror_after_run(pe);
@@ -2517,6 +2518,9 @@ static RunEnd machine_run_turns(Machine *m)
 		}
 		default:
 			pe = next_runnable(m, &cur);
+			/* The next turn's fields, while this one runs (a Unicorn call evicts them). */
+			__builtin_prefetch(&m->pe[cur].state);
+			__builtin_prefetch(&m->pe[cur].defer_at[0]);
 			break;
 		}
 		while (count && pe_runnable(pe) && m->tick < m->cfg.max_insns) {
