@@ -2228,7 +2228,7 @@ static bool pe_defer(Pe *pe)
 	uint32_t w, insn;
 	(void)insn;
 
-	if (m->cfg.no_batch || !fetch_is_cached(pe, pc))
+	if (!fetch_is_cached(pe, pc))     /* (the caller checked cfg.no_batch) */
 		return false;
 	memcpy(&w, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
 	if (!sysinsn_register_only(w, pc, &next))
@@ -2482,20 +2482,24 @@ static RunEnd machine_run_turns(Machine *m)
 {
 	unsigned cur = 0;
 	size_t list_pos = 0;
+	/* The run's constants in registers: each Unicorn call evicts the machine's cache lines. */
+	const uint64_t max_insns = m->cfg.max_insns, quantum = m->cfg.quantum;
+	const SchedPolicy sched = m->cfg.sched;
+	const bool defer = !m->cfg.no_batch;
 
 	for (;;) {
 		if (!m->nalive)
 			return RUN_ALL_HALTED;
 		if (!m->nrunning)
 			return RUN_DEADLOCK;
-		if (m->tick >= m->cfg.max_insns)
+		if (m->tick >= max_insns)
 			return RUN_LIMIT;
 		if (m->stop && *m->stop)
 			return RUN_INTERRUPTED;
 
-		uint64_t count = m->cfg.quantum;
+		uint64_t count = quantum;
 		Pe *pe;
-		switch (m->cfg.sched) {
+		switch (sched) {
 		case SCHED_LIST: {
 			const SchedStep *s = &m->cfg.steps[list_pos];
 			list_pos = (list_pos + 1) % m->cfg.nsteps;
@@ -2523,11 +2527,11 @@ static RunEnd machine_run_turns(Machine *m)
 			__builtin_prefetch(&m->pe[cur].defer_at[0]);
 			break;
 		}
-		while (count && pe_runnable(pe) && m->tick < m->cfg.max_insns) {
-			uint64_t budget = m->cfg.max_insns - m->tick < count ? m->cfg.max_insns - m->tick : count;
+		while (count && pe_runnable(pe) && m->tick < max_insns) {
+			uint64_t budget = max_insns - m->tick < count ? max_insns - m->tick : count;
 			uint64_t done = budget > 1 ? pe_batch(pe, budget) : 0;
 			if (!done) {
-				if (!pe_defer(pe))
+				if (!defer || !pe_defer(pe))
 					pe_step(pe);
 				done = 1;
 			}
