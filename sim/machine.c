@@ -2221,7 +2221,7 @@ static bool defer_joins(const Pe *pe, uint64_t pc)
  * register-only and its fetch a cache hit. Returns false when it must be
  * stepped (nothing done).
  */
-static bool pe_defer(Pe *pe)
+static bool pe_defer(Pe *pe, bool fetch_model)
 {
 	Machine *m = pe->m;
 	uint64_t pc = pe->ndefer ? pe->defer_next : pe->pc_known ? pe->pc_next : pe_pc(pe), next;
@@ -2242,11 +2242,9 @@ static bool pe_defer(Pe *pe)
 		if (pe->state != PE_RUNNING)
 			return true;
 	}
-	/* The fetch: a cache hit, so only the TLB use (pe_fetch's fast path). */
-	if (m->check_mirror)
+	/* The fetch: a cache hit, so only the TLB use (pe_fetch's fast path), if any. */
+	if (fetch_model)
 		pe_fetch(pe, pc, &insn);
-	else
-		pe_tlb_touch(pe, pc);
 	if (m->ev_fn)
 		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = w);
 	if (!pe->ndefer) {
@@ -2486,6 +2484,8 @@ static RunEnd machine_run_turns(Machine *m)
 	const uint64_t max_insns = m->cfg.max_insns, quantum = m->cfg.quantum;
 	const SchedPolicy sched = m->cfg.sched;
 	const bool defer = !m->cfg.no_batch;
+	/* Does a fetch cache hit do anything (pe_tlb_touch, BBMSIM_CHECK_MIRROR)? */
+	const bool fetch_model = (m->cfg.tlb.capacity && m->cfg.tlb.replace == TLB_REPLACE_LRU) || m->check_mirror;
 
 	for (;;) {
 		if (!m->nalive)
@@ -2531,7 +2531,7 @@ static RunEnd machine_run_turns(Machine *m)
 			uint64_t budget = max_insns - m->tick < count ? max_insns - m->tick : count;
 			uint64_t done = budget > 1 ? pe_batch(pe, budget) : 0;
 			if (!done) {
-				if (!defer || !pe_defer(pe))
+				if (!defer || !pe_defer(pe, fetch_model))
 					pe_step(pe);
 				done = 1;
 			}
