@@ -2688,6 +2688,7 @@ bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa)
 		return false;
 	Pe *pe = &m->pe[i];
 	TlbEntry *hits[1];
+	defer_flush_all(m);     /* its walk may fill the walk cache and evict under a capacity */
 	if ((pe->regs.sctlr & SCTLR_M) && tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 1, 0)) {
 		*pa = hits[0]->pa + (va - hits[0]->va);
 		return true;
