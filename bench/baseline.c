@@ -11,6 +11,13 @@ double bench_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double bench_cpu_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 double bench_step_round_robin(uc_engine **uc, uint64_t *pc, unsigned npes, uint64_t budget, uint64_t *ran)
 {
 	bool alive[256];

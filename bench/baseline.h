@@ -8,6 +8,8 @@
 #include <unicorn/unicorn.h>
 
 double bench_now(void);
+/* Seconds of CPU this thread used: other jobs on the cores do not count. */
+double bench_cpu_now(void);
 
 /*
  * Step @npes engines round-robin, one instruction per uc_emu_start (count 1,

@@ -4,11 +4,17 @@
  * loop through the linear map (no table changes), against a baseline of
  * plain Unicorn engines stepping the same code round-robin (uc_emu_start
  * with count 1 and until 0, MMU off, flat mapping). Both run in the same
- * process so machine noise cancels; prints one table row per workload.
+ * process, alternating: each round runs the baseline, then bbmsim, and
+ * takes their ratio; the result is the median of the per-round ratios, so
+ * that a burst of load from other jobs on shared cores moves one round, not
+ * the answer. Prints one table row (the medians) and the rounds.
+ * BENCH_CLOCK=cpu times both with the thread's CPU clock instead of the
+ * wall clock (time other jobs take from the cores is then not counted).
  *
- * Usage: bench_core [INSNS_PER_PE] [NPES]
+ * Usage: bench_core [INSNS_PER_PE] [NPES] [ROUNDS]
  */
 #define _GNU_SOURCE
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +52,8 @@ static uint8_t *assemble(uint64_t base, size_t *len)
 	return b;
 }
 
+static bool use_cpu_time;    /* BENCH_CLOCK=cpu */
+
 static double baseline(unsigned npes, uint64_t insns)
 {
 	size_t len;
@@ -65,7 +73,10 @@ static double baseline(unsigned npes, uint64_t insns)
 		pc[i] = CODE_PA;
 	}
 	uint64_t ran;
+	double c0 = bench_cpu_now();
 	double t = bench_step_round_robin(uc, pc, npes, insns * npes, &ran);
+	if (use_cpu_time)
+		t = bench_cpu_now() - c0;
 	for (unsigned i = 0; i < npes; i++)
 		uc_close(uc[i]);
 	munmap(mem, 16 << 20);
@@ -112,30 +123,65 @@ static double model(unsigned npes, uint64_t insns, unsigned *regions)
 				     .tcr = 16ull | (16ull << 16) | (2ull << 30) | TCR_EPD0 };
 		machine_pe_init(m, i, &p, err, sizeof(err));
 	}
-	double t0 = bench_now();
+	double t0 = use_cpu_time ? bench_cpu_now() : bench_now();
 	machine_run(m);
-	double t = bench_now() - t0;
+	double t = (use_cpu_time ? bench_cpu_now() : bench_now()) - t0;
 	double ips = (double)machine_tick(m) / t;
 	machine_pe_mirror_regions(m, 0, regions);
 	machine_free(m);
 	return ips;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, unsigned n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define ROUNDS_MAX 101
+
 int main(int argc, char **argv)
 {
 	uint64_t insns = argc > 1 ? strtoull(argv[1], NULL, 0) : 1000000;
 	unsigned npes = argc > 2 ? (unsigned)strtoul(argv[2], NULL, 0) : 4;
+	unsigned rounds = argc > 3 ? (unsigned)strtoul(argv[3], NULL, 0) : 1;
 	unsigned regions = 0;
+	double base[ROUNDS_MAX], mod[ROUNDS_MAX], ratio[ROUNDS_MAX];
 
-	if (npes < 1 || npes > 64 || insns < 1) {
-		fprintf(stderr, "usage: bench_core [INSNS_PER_PE >= 1] [NPES 1..64]\n");
+	if (npes < 1 || npes > 64 || insns < 1 || rounds < 1 || rounds > ROUNDS_MAX) {
+		fprintf(stderr, "usage: bench_core [INSNS_PER_PE >= 1] [NPES 1..64] [ROUNDS 1..%d]\n", ROUNDS_MAX);
 		return 2;
 	}
-	double base = baseline(npes, insns);
-	double mod = model(npes, insns, &regions);
+	/* BENCH_MODEL_ONLY=1: bbmsim only (for a profiler); the ratios are then meaningless. */
+	bool model_only = getenv("BENCH_MODEL_ONLY") && *getenv("BENCH_MODEL_ONLY") == '1';
+	use_cpu_time = getenv("BENCH_CLOCK") && !strcmp(getenv("BENCH_CLOCK"), "cpu");
+	for (unsigned r = 0; r < rounds; r++) {
+		base[r] = model_only ? 1 : baseline(npes, insns);
+		mod[r] = model(npes, insns, &regions);
+		ratio[r] = mod[r] / base[r];
+	}
+	if (rounds > 1) {
+		printf("round  baseline i/s     bbmsim i/s   ratio\n");
+		for (unsigned r = 0; r < rounds; r++)
+			printf("%5u %14.0f %14.0f %7.2f\n", r + 1, base[r], mod[r], ratio[r]);
+	}
+	double lo = ratio[0], hi = ratio[0];
+	for (unsigned r = 1; r < rounds; r++) {
+		lo = ratio[r] < lo ? ratio[r] : lo;
+		hi = ratio[r] > hi ? ratio[r] : hi;
+	}
 	printf("%-34s %5s %14s %14s %7s\n", "workload", "PEs", "baseline i/s", "bbmsim i/s", "ratio");
-	printf("%-34s %5u %14.0f %14.0f %7.2f\n", "1 load/store loop, linear map", npes, base, mod,
-	       mod / base);
+	printf("%-34s %5u %14.0f %14.0f %7.2f\n", "1 load/store loop, linear map", npes, median(base, rounds),
+	       median(mod, rounds), median(ratio, rounds));
+	if (rounds > 1)
+		printf("(medians of %u alternating rounds, %s time; ratio min %.2f, max %.2f)\n", rounds,
+		       use_cpu_time ? "thread CPU" : "wall", lo, hi);
 	printf("(mirror regions on PE0 at peak: %u)\n", regions);
 	return 0;
 }

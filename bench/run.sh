@@ -7,7 +7,7 @@ b=${1:-build}
 mode=${2:-quick}
 src=$(dirname "$0")/..
 echo "== workload 1: 4 PEs, load/store loop through the linear map, vs plain Unicorn stepping"
-"$b/bench/bench_core" 1000000 4
+"$b/bench/bench_core" 200000 4 21      # the median of 21 alternating rounds
 echo
 echo "== workload 4a: PE count 1..64 on workload 1"
 for n in 1 2 4 8 16 32 64; do "$b/bench/bench_core" 200000 "$n" | sed -n 2p; done

@@ -143,6 +143,55 @@ InsnBatch sysinsn_batch_class(uint32_t w)
 	return INSN_BATCH_STOP;             /* exclusives, ordered, SIMD structures, tags, ... */
 }
 
+/*
+ * DecodeBitMasks (Arm ARM J1, shared pseudocode) for a logical immediate:
+ * UNDEFINED when N:NOT(imms) has no set bit above bit 0 or when the
+ * element's ones fill it (imms AND levels == levels).
+ */
+static bool logical_imm_valid(unsigned n, unsigned imms)
+{
+	unsigned v = (n << 6) | (~imms & 0x3f), len = 0;
+
+	for (unsigned b = 6; b > 0; b--)
+		if (v >> b & 1) {
+			len = b;
+			break;
+		}
+	if (len < 1)
+		return false;
+	unsigned levels = (1u << len) - 1;
+	return (imms & levels) != levels;
+}
+
+bool sysinsn_register_only(uint32_t w, uint64_t pc, uint64_t *next)
+{
+	unsigned sf = w >> 31;
+
+	*next = pc + 4;
+	if ((w & 0x1f800000u) == 0x11000000u)        /* ADD/SUB (immediate), no tags: all allocated */
+		return true;
+	if ((w & 0x1f800000u) == 0x12000000u)        /* logical (immediate) */
+		return !(!sf && (w >> 22 & 1)) && logical_imm_valid(w >> 22 & 1, w >> 10 & 0x3f);
+	if ((w & 0x1f800000u) == 0x12800000u)        /* move wide: opc 01 and 32-bit hw >= 2 unallocated */
+		return (w >> 29 & 3) != 1 && !(!sf && (w >> 22 & 1));
+	if ((w & 0x1f800000u) == 0x13000000u)        /* bitfield: opc 11, N != sf, 32-bit immr/imms >= 32 */
+		return (w >> 29 & 3) != 3 && (w >> 22 & 1) == sf && (sf || !(w & 0x00208000u));
+	if ((w & 0x1f200000u) == 0x0b000000u)        /* ADD/SUB (shifted register): shift 11, 32-bit imm6 >= 32 */
+		return (w >> 22 & 3) != 3 && (sf || !(w >> 15 & 1));
+	if ((w & 0x1f000000u) == 0x0a000000u)        /* logical (shifted register): 32-bit imm6 >= 32 */
+		return sf || !(w >> 15 & 1);
+	if ((w & 0x3fe00800u) == 0x1a800000u)        /* conditional select, S = 0, op2<1> = 0 */
+		return true;
+	if ((w & 0x1f000000u) == 0x10000000u)        /* ADR, ADRP */
+		return true;
+	if ((w & 0x7c000000u) == 0x14000000u) {      /* B, BL */
+		int64_t off = (int64_t)((uint64_t)(w & 0x03ffffffu) << 38) >> 36;
+		*next = pc + (uint64_t)off;
+		return true;
+	}
+	return false;
+}
+
 bool sysinsn_name(uint32_t insn, char *buf, unsigned len)
 {
 	static const char *const opt[16] = { "#0", "oshld", "oshst", "osh", "#4", "nshld", "nshst", "nsh",

@@ -684,6 +684,11 @@ bool machine_pe_init(Machine *m, unsigned i, const PeInit *init, char *err, size
 	uc_reg_write(pe->uc, sp_bank(pstate), &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_SP, &init->sp);
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &init->pc);
+	pe->pc_known = false;
+	if (pe->ndefer) {
+		pe->ndefer = 0;
+		m->ndeferring--;
+	}
 	reach_register_roots(&m->reach, &pe->regs);
 	return true;
 }
@@ -782,11 +787,183 @@ static void pe_take_unicorn_exception(Pe *pe, uint64_t pc)
 	pe_take_exception(pe, pc, pc, esr, 0, &r);
 }
 
+/* --- deferral: quantum 1 without a Unicorn call per instruction ----------------- */
+
+/*
+ * A register-only instruction (sysinsn_register_only: integer arithmetic,
+ * moves, B, BL) reads and writes only its own PE's registers and cannot
+ * raise, so when Unicorn runs it does not matter, provided it runs before
+ * the PE's next instruction that does anything else and runs the word its
+ * fetch read. At its turn pe_defer does all that stepping does except the
+ * Unicorn call: the fetch (a fetch cache hit, with its TLB use), EV_INSN,
+ * the tick and the count; the instruction joins the PE's deferred run. The
+ * run then executes in one Unicorn call together with the PE's next load or
+ * store (pe_step: the deferred instructions first, then the access, whose
+ * hooks run at its own tick), or alone (defer_flush) before anything that
+ * could change what the engine fetches for it or that reads the registers:
+ * the PE's own fetch that is not a fetch cache hit, a system instruction of
+ * any PE (TLBI, DSB, MSR: mirror changes), a table store's commit (mirror
+ * changes, speculative fills), a batch (quantum > 1), the end of
+ * machine_run and the API. No event comes from the call: a register-only
+ * instruction has no hook. So events, ticks, registers and outcomes are
+ * those of stepping (tests/test_batch.c compares every scenario).
+ */
+static bool defer_intact(const Pe *pe)
+{
+	/* (fc_va does not change while instructions are deferred: only a fetch that misses the cache sets it.) */
+	return pe->fc_host && pe->fc_epoch == pe->mirror_epoch;
+}
+
+/*
+ * The deferred instructions' words, as their fetches read them, in the page
+ * the fetch cache holds: a word stored over since (code written by another
+ * PE) is swapped back for the call (defer_unpatch puts the new one back).
+ * Returns the mask of swapped words; @now gets the words in memory.
+ */
+static uint32_t defer_patch(Pe *pe, uint32_t *now)
+{
+	uint32_t mask = 0;
+
+	for (unsigned k = 0; k < pe->ndefer; k++) {
+		uint8_t *p = pe->fc_host + pe->defer_at[k];
+		memcpy(&now[k], p, 4);
+		if (now[k] != pe->defer_word[k]) {
+			memcpy(p, &pe->defer_word[k], 4);
+			mask |= 1u << k;
+		}
+	}
+	return mask;
+}
+
+static void defer_unpatch(Pe *pe, const uint32_t *now, uint32_t mask)
+{
+	for (unsigned k = pe->ndefer; mask && k-- > 0;) {
+		uint8_t *p = pe->fc_host + pe->defer_at[k];
+		uint32_t w;
+		memcpy(&w, p, 4);
+		if (mask >> k & 1 && w == pe->defer_word[k])
+			memcpy(p, &now[k], 4);
+	}
+}
+
+static void defer_done(Pe *pe)
+{
+	pe->ndefer = 0;
+	pe->m->ndeferring--;
+}
+
+/* Run @pe's deferred instructions now, in one Unicorn call. */
+static void defer_flush(Pe *pe)
+{
+	uint32_t now[DEFER_MAX], mask;
+	uint64_t pc = 0;
+
+	if (!pe->ndefer)
+		return;
+	if (!defer_intact(pe)) {
+		defer_done(pe);
+		pe_error(pe, "internal error: the code page of deferred instructions changed (please report)");
+		return;
+	}
+	mask = defer_patch(pe, now);
+	pe->step_intr = false;
+	uc_err e = uc_emu_start(pe->uc, pe->defer_pc, 0, 0, pe->ndefer);
+	defer_unpatch(pe, now, mask);
+	uc_reg_read(pe->uc, UC_ARM64_REG_PC, &pc);
+	bool ok = !pe->step_intr && pc == pe->defer_next &&
+		  (e == UC_ERR_OK || e == UC_ERR_FETCH_UNMAPPED || e == UC_ERR_FETCH_PROT);
+	pe->step_intr = false;
+	pe->pc_known = ok;
+	pe->pc_next = pc;
+	defer_done(pe);
+	if (!ok)
+		pe_error(pe, "internal error: deferred instructions did not run as fetched (please report)");
+}
+
+static void defer_flush_all(Machine *m)
+{
+	for (unsigned i = 0; m->ndeferring && i < m->npes; i++)
+		defer_flush(&m->pe[i]);
+}
+
+/* The instruction at @pc is fetched from the fetch cache without the model (pe_fetch's fast path). */
+static bool fetch_is_cached(const Pe *pe, uint64_t pc)
+{
+	return !(pc & 3) && pe->fc_va == (pc & ~(PAGE_SIZE - 1)) && pe->fc_epoch == pe->mirror_epoch &&
+	       pe->fc_host && !pe->ntemp;
+}
+
+/*
+ * May the step at @pc run @pe's deferred instructions in its own Unicorn
+ * call? When its fetch is a cache hit (no mirror change before the call)
+ * and it is a load or store (op0 = x1x0: no system instruction).
+ */
+static bool defer_joins(const Pe *pe, uint64_t pc)
+{
+	uint32_t w;
+
+	if (!fetch_is_cached(pe, pc))
+		return false;
+	memcpy(&w, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
+	return (w & 0x0a000000u) == 0x08000000u;
+}
+
+/*
+ * The turn of @pe, at quantum 1 (one instruction): defer it when it is
+ * register-only and its fetch a cache hit. Returns false when it must be
+ * stepped (nothing done).
+ */
+static bool pe_defer(Pe *pe, bool fetch_model)
+{
+	Machine *m = pe->m;
+	uint64_t pc = pe->ndefer ? pe->defer_next : pe->pc_known ? pe->pc_next : pe_pc(pe), next;
+	uint32_t w, insn;
+	(void)insn;
+
+	if (!fetch_is_cached(pe, pc))     /* (the caller checked cfg.no_batch) */
+		return false;
+	memcpy(&w, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
+	if (!sysinsn_register_only(w, pc, &next))
+		return false;
+	/*
+	 * A run's PCs ascend (a backward B starts a new run), so that no word
+	 * is in it twice (defer_patch: it may have been written in between).
+	 */
+	if (pe->ndefer && (pe->ndefer == DEFER_MAX || (pc & (PAGE_SIZE - 1)) <= pe->defer_at[pe->ndefer - 1])) {
+		defer_flush(pe);
+		if (pe->state != PE_RUNNING)
+			return true;
+	}
+	/* The fetch: a cache hit, so only the TLB use (pe_fetch's fast path), if any. */
+	if (fetch_model)
+		pe_fetch(pe, pc, &insn);
+	if (m->ev_fn)
+		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = w);
+	if (!pe->ndefer) {
+		pe->defer_pc = pc;
+		m->ndeferring++;
+	}
+	pe->defer_at[pe->ndefer] = (uint16_t)(pc & (PAGE_SIZE - 1));
+	pe->defer_word[pe->ndefer++] = w;
+	pe->defer_next = next;
+	pe->insns++;
+	m->deferred++;
+	m->tick++;
+	return true;
+}
+
 static void pe_step(Pe *pe)
 {
 	Machine *m = pe->m;
-	uint64_t pc = pe_pc(pe);
+	uint64_t pc = pe->ndefer ? pe->defer_next : pe->pc_known ? pe->pc_next : pe_pc(pe);
 	uint32_t insn = 0;
+
+	if (pe->ndefer && !defer_joins(pe, pc)) {
+		defer_flush(pe);
+		if (pe->state != PE_RUNNING)
+			return;
+	}
+	pe->pc_known = false;     /* (set again below when this step leaves it known) */
 
 	pe->step_fault = false;
 	pe->step_intr = false;
@@ -803,7 +980,14 @@ static void pe_step(Pe *pe)
 	}
 	if (m->ev_fn)
 		EMIT(m, .type = EV_INSN, .pe = pe->id, .pc = pc, .insn = insn);
-	if (pe_exec_system(pe, pc, insn))
+	/* Loads and stores (op0 = x1x0) are never the model's: no decode for them. */
+	bool ldst = (insn & 0x0a000000u) == 0x08000000u;
+	if (!ldst && m->ndeferring) {
+		SysInsn s;
+		if (sysinsn_decode(insn, &s))
+			defer_flush_all(m);     /* the model's system instructions change mirrors */
+	}
+	if (!ldst && pe_exec_system(pe, pc, insn))
 		goto done;
 	unsigned rs;
 	if (pe->stx_fail && sysinsn_is_store_exclusive(insn, &rs)) {
@@ -821,10 +1005,19 @@ static void pe_step(Pe *pe)
 		goto done;
 	}
 	pe->step_ldx = sysinsn_is_load_exclusive(insn);
-	uc_err e = uc_emu_start(pe->uc, pc, 0, 0, 1);
+	/* With the deferred instructions first, when there are any (defer_joins). */
+	uint32_t now[DEFER_MAX], mask = pe->ndefer ? defer_patch(pe, now) : 0;
+	uc_err e = uc_emu_start(pe->uc, pe->ndefer ? pe->defer_pc : pc, 0, 0, pe->ndefer + 1);
+	if (pe->ndefer) {
+		if (mask)
+			defer_unpatch(pe, now, mask);
+		defer_done(pe);
+	}
 	mirror_after_run(pe);
-	if (pe->nst)
+	if (pe->nst) {
+		defer_flush_all(m);
 		pe_commit_table_stores(pe, pc, insn);
+	}
 	if (pe->step_fault) {
 		pe_take_abort(pe, pc);
 	} else if (pe->step_intr) {
@@ -833,6 +1026,10 @@ static void pe_step(Pe *pe)
 					pe_pc(pe) != pc)) {
 		/* A refused look-ahead fetch after the instruction completed is not an error. */
 		pe_error(pe, uc_strerror(e));
+	} else if (e == UC_ERR_OK && pe->state == PE_RUNNING && ldst) {
+		/* A load or store that completed: the next PC, without asking Unicorn at the next turn. */
+		pe->pc_known = true;
+		pe->pc_next = pc + 4;
 	}
 done:
 	/* Also after a fetch fault or a system instruction (a fetch may have mirrored its page for this step). */
@@ -857,8 +1054,17 @@ done:
 static uint64_t pe_batch(Pe *pe, uint64_t budget)
 {
 	Machine *m = pe->m;
-	uint64_t pc = pe_pc(pe), page = pc & ~(PAGE_SIZE - 1);
+	uint64_t pc, page;
 	unsigned n = 0;
+
+	if (pe->ndefer) {
+		defer_flush(pe);
+		if (pe->state != PE_RUNNING)
+			return 1;
+	}
+	pe->pc_known = false;
+	pc = pe_pc(pe);
+	page = pc & ~(PAGE_SIZE - 1);
 
 	if (m->cfg.no_batch || (pc & 3) || pe->fc_va != page || pe->fc_epoch != pe->mirror_epoch ||
 	    !pe->fc_host || (pe->level == BBM_L1 && m->cfg.knobs.nt != BBM_NT_FAULT))
@@ -937,6 +1143,7 @@ static uint64_t pe_batch(Pe *pe, uint64_t budget)
 	m->tick = pe->batch_t0 + used - 1;
 	if (pe->nst) {
 		/* Only the last instruction can store: commit as pe_step would. */
+		defer_flush_all(m);
 		pe_commit_table_stores(pe, last, word[used - 1]);
 	}
 	if (pe->step_fault) {
@@ -965,32 +1172,47 @@ static uint64_t machine_rand(Machine *m)
 	return m->rng;
 }
 
-RunEnd machine_run(Machine *m)
+/* Round-robin from *@cur (kept below npes: no division per turn); the caller made sure one PE runs. */
+static Pe *next_runnable(Machine *m, unsigned *cur)
+{
+	unsigned i = *cur;
+
+	while (!pe_runnable(&m->pe[i]))
+		i = i + 1 == m->npes ? 0 : i + 1;
+	*cur = i + 1 == m->npes ? 0 : i + 1;
+	return &m->pe[i];
+}
+
+static RunEnd machine_run_turns(Machine *m)
 {
 	unsigned cur = 0;
 	size_t list_pos = 0;
+	/* The run's constants in registers: each Unicorn call evicts the machine's cache lines. */
+	const uint64_t max_insns = m->cfg.max_insns, quantum = m->cfg.quantum;
+	const SchedPolicy sched = m->cfg.sched;
+	const bool defer = !m->cfg.no_batch;
+	/* Does a fetch cache hit do anything (pe_tlb_touch, BBMSIM_CHECK_MIRROR)? */
+	const bool fetch_model = (m->cfg.tlb.capacity && m->cfg.tlb.replace == TLB_REPLACE_LRU) || m->check_mirror;
 
 	for (;;) {
 		if (!m->nalive)
 			return RUN_ALL_HALTED;
 		if (!m->nrunning)
 			return RUN_DEADLOCK;
-		if (m->tick >= m->cfg.max_insns)
+		if (m->tick >= max_insns)
 			return RUN_LIMIT;
 		if (m->stop && *m->stop)
 			return RUN_INTERRUPTED;
 
-		uint64_t count = m->cfg.quantum;
+		uint64_t count = quantum;
 		Pe *pe;
-		switch (m->cfg.sched) {
+		switch (sched) {
 		case SCHED_LIST: {
 			const SchedStep *s = &m->cfg.steps[list_pos];
 			list_pos = (list_pos + 1) % m->cfg.nsteps;
 			if ((unsigned)s->pe >= m->npes || !pe_runnable(&m->pe[s->pe])) {
 				/* A step for a PE that cannot run: give the turn to the next runnable one. */
-				while (!pe_runnable(&m->pe[cur % m->npes]))
-					cur++;
-				pe = &m->pe[cur++ % m->npes];
+				pe = next_runnable(m, &cur);
 				count = 1;
 			} else {
 				pe = &m->pe[s->pe];
@@ -1006,21 +1228,32 @@ RunEnd machine_run(Machine *m)
 			break;
 		}
 		default:
-			while (!pe_runnable(&m->pe[cur % m->npes]))
-				cur++;
-			pe = &m->pe[cur++ % m->npes];
+			pe = next_runnable(m, &cur);
+			/* The next turn's fields, while this one runs (a Unicorn call evicts them). */
+			__builtin_prefetch(&m->pe[cur].state);
+			__builtin_prefetch(&m->pe[cur].defer_at[0]);
 			break;
 		}
-		while (count && pe_runnable(pe) && m->tick < m->cfg.max_insns) {
-			uint64_t budget = m->cfg.max_insns - m->tick < count ? m->cfg.max_insns - m->tick : count;
+		while (count && pe_runnable(pe) && m->tick < max_insns) {
+			uint64_t budget = max_insns - m->tick < count ? max_insns - m->tick : count;
 			uint64_t done = budget > 1 ? pe_batch(pe, budget) : 0;
 			if (!done) {
-				pe_step(pe);
+				if (!defer || !pe_defer(pe, fetch_model))
+					pe_step(pe);
 				done = 1;
 			}
 			count -= done < count ? done : count;
 		}
 	}
+}
+
+RunEnd machine_run(Machine *m)
+{
+	RunEnd end = machine_run_turns(m);
+
+	/* Every PE's registers as stepping would leave them (pe_defer). */
+	defer_flush_all(m);
+	return end;
 }
 
 bool machine_step(Machine *m, unsigned i)
@@ -1045,8 +1278,10 @@ bool machine_pe_see_store(Machine *m, unsigned i, uint64_t pa, bool dry_run)
 {
 	if (i >= m->npes || !m->pend.nstores || !pending_reveal(&m->pend, (int)i, pa, dry_run))
 		return false;
-	if (!dry_run)
+	if (!dry_run) {
+		defer_flush_all(m);     /* a mirror change (pe_step's rule for deferred instructions) */
 		mirror_desc_changed(m, pa & ~7ull);
+	}
 	return true;
 }
 
@@ -1119,6 +1354,8 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->fc_epoch = ~0ull;
 		pe->fc_host = NULL;
 		pe->nst = 0;
+		pe->ndefer = 0;
+		pe->pc_known = false;
 		pe->monitor = ~0ull;
 		pe->event_reg = false;
 		uc_reg_write(pe->uc, UC_ARM64_REG_ELR_EL1, &zero);
@@ -1129,6 +1366,8 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 	reach_reset(&m->reach);
 	m->tick = 0;
 	m->batched = 0;
+	m->deferred = 0;
+	m->ndeferring = 0;
 	m->lazy_fills = 0;
 	m->rng = m->cfg.seed ? m->cfg.seed : 1;
 	m->nrunning = m->nalive = 0;
@@ -1150,12 +1389,17 @@ void machine_phys_clear(Machine *m)
 
 uint64_t machine_tick(const Machine *m) { return m->tick; }
 uint64_t machine_batched_insns(const Machine *m) { return m->batched; }
+uint64_t machine_deferred_insns(const Machine *m) { return m->deferred; }
 unsigned machine_quantum(const Machine *m) { return m->cfg.quantum; }
 uint64_t machine_mirror_lazy_fills(const Machine *m) { return m->lazy_fills; }
 unsigned machine_npes(const Machine *m) { return m->npes; }
 PeState machine_pe_state(const Machine *m, unsigned i) { return m->pe[i].state; }
 uint64_t machine_pe_insns(const Machine *m, unsigned i) { return m->pe[i].insns; }
-uint64_t machine_pe_pc(Machine *m, unsigned i) { return pe_pc(&m->pe[i]); }
+uint64_t machine_pe_pc(Machine *m, unsigned i)
+{
+	return m->pe[i].ndefer ? m->pe[i].defer_next : pe_pc(&m->pe[i]);
+}
+
 BbmLevel machine_pe_level(const Machine *m, unsigned i) { return m->pe[i].level; }
 Tlb *machine_pe_tlb(Machine *m, unsigned i) { return &m->pe[i].tlb; }
 const char *machine_pe_error(const Machine *m, unsigned i) { return m->pe[i].error; }
@@ -1164,6 +1408,7 @@ size_t machine_pe_pending_tlbis(const Machine *m, unsigned i) { return pending_t
 uint64_t machine_pe_x(Machine *m, unsigned i, unsigned reg)
 {
 	uint64_t v = 0;
+	defer_flush(&m->pe[i]);
 	if (reg == 31)
 		uc_reg_read(m->pe[i].uc, UC_ARM64_REG_SP, &v);
 	else
@@ -1189,6 +1434,7 @@ bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa)
 		return false;
 	Pe *pe = &m->pe[i];
 	TlbEntry *hits[1];
+	defer_flush_all(m);     /* its walk may fill the walk cache and evict under a capacity */
 	if ((pe->regs.sctlr & SCTLR_M) && tlb_lookup(&pe->tlb, va, walk_asid(&pe->regs), true, hits, 1, 0)) {
 		*pa = hits[0]->pa + (va - hits[0]->va);
 		return true;
@@ -1225,8 +1471,10 @@ bool machine_pe_fill(Machine *m, unsigned i, uint64_t va, bool dry_run)
 		if (hits[k]->va == w.leaf.va && hits[k]->size_log2 == w.leaf.size_log2 &&
 		    hits[k]->desc == w.leaf.desc && hits[k]->desc_pa == w.leaf.desc_pa)
 			return false;
-	if (!dry_run)
+	if (!dry_run) {
+		defer_flush_all(m);
 		spec_fill_va(m, pe, va);
+	}
 	return true;
 }
 
@@ -1240,6 +1488,7 @@ bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run)
 		return false;
 	if (dry_run)
 		return true;
+	defer_flush_all(m);
 	/* Every leaf entry translating @va, whatever its ASID: a last-level, any-ASID match. */
 	TlbiOp op = { .kind = TLBI_VAAL, .scope = TLBI_LOCAL, .va = va & ~(PAGE_SIZE - 1), .size = PAGE_SIZE,
 		      .ttl_level = -1 };

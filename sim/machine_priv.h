@@ -62,6 +62,8 @@ typedef struct StepStore {
 	uint64_t pa, old;
 } StepStore;
 
+#define DEFER_MAX 32       /* deferred instructions per PE (pe_defer) */
+
 #define STEP_STORES_MAX 16   /* distinct words per step: the largest A64 store touches 9 */
 
 typedef struct Pe {
@@ -71,8 +73,29 @@ typedef struct Pe {
 	struct Machine *m;
 	PeState state;
 	bool counted;                /* state included in the machine's counts */
-	const char *error;
+	/*
+	 * What a quantum-1 turn reads, kept together (a turn touches few cache
+	 * lines; Unicorn's calls between turns evict them): the instruction
+	 * fetch cache (pe_fetch) and the mirror fields it depends on.
+	 */
 	uint64_t insns;
+	uint64_t fc_va, fc_epoch;
+	uint8_t *fc_host;
+	uint64_t mirror_epoch;       /* bumped when a region goes away */
+	unsigned ntemp;              /* pages mirrored for one step only (temp_va) */
+	/*
+	 * Deferral (pe_defer): register-only instructions whose turns have
+	 * passed (fetched, EV_INSN emitted, tick counted) and that Unicorn has
+	 * not run yet, at page offsets defer_at of the fetch cache's page. The
+	 * engine's PC is defer_pc; the PE's is defer_next. pc_next: the PC
+	 * after the last step, when known without asking Unicorn (pc_known).
+	 */
+	unsigned ndefer;
+	bool pc_known;
+	uint64_t defer_pc, defer_next, pc_next;
+	uint16_t defer_at[DEFER_MAX];
+	uint32_t defer_word[DEFER_MAX];
+	const char *error;
 	int el;
 	WalkRegs regs;
 	uint64_t vbar;
@@ -83,7 +106,6 @@ typedef struct Pe {
 	MirrorRegion *mr;
 	unsigned nmr, mr_peak;
 	uint64_t mr_stamp;
-	uint64_t mirror_epoch;       /* bumped when a region goes away */
 	unsigned recent_mr[MIRROR_RECENT];   /* hook fast path: regions used last (indices may be stale) */
 	uint64_t mirror_win;         /* current window, PAGE_SIZE..cfg.mirror_window */
 	int8_t *scan;                /* scratch: one state per page of a window */
@@ -97,11 +119,7 @@ typedef struct Pe {
 	uc_context *patch_ctx;       /* the registers before a faulting retired access */
 	bool patch_restore;
 	uint64_t temp_va[MIRROR_TEMP_MAX];   /* pages mirrored for one step only (nT, ...) */
-	unsigned ntemp;
 
-	/* Instruction fetch cache. */
-	uint64_t fc_va, fc_epoch;
-	uint8_t *fc_host;
 
 	/* A batch (quantum > 1): several instructions in one Unicorn call (pe_batch). */
 	bool in_batch;
@@ -141,6 +159,8 @@ struct Machine {
 	unsigned npes;
 	uint64_t tick;
 	uint64_t batched;            /* instructions run inside batches */
+	uint64_t deferred;           /* instructions deferred (pe_defer) */
+	unsigned ndeferring;         /* PEs with deferred instructions */
 	uint64_t lazy_fills;         /* first accesses to walkable pages */
 	uint64_t rng;
 	unsigned nrunning, nalive;   /* PEs running; running or sleeping */

@@ -88,6 +88,7 @@ uint64_t pe_pc(Pe *pe)
 
 void pe_set_pc(Pe *pe, uint64_t pc)
 {
+	pe->pc_known = false;     /* (the stepping code's remembered next PC) */
 	uc_reg_write(pe->uc, UC_ARM64_REG_PC, &pc);
 }
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * test_batch.c - with schedule quantum > 1 the machine runs straight lines of
- * register-only instructions and plain loads in one Unicorn call (pe_batch).
- * That must change nothing but speed: for every scenario under scenarios/,
- * at every level, with quantum 4 and 32, a batched run and a run stepped one
- * instruction at a time (ScenarioOverrides.no_batch) give the same event
- * stream (type, tick, PE, PC, VA, PA, values: the e2e log hash), the same
- * windows, the same end, tick, registers and PE states. The test also
- * checks that batches ran, so that it cannot pass by never batching.
+ * register-only instructions and plain loads in one Unicorn call (pe_batch);
+ * at quantum 1 it defers register-only instructions at their turns and runs
+ * them in one call with the PE's next load or store (pe_defer).
+ * That must change nothing but speed: for every scenario under scenarios/
+ * (and those of tests/defer and tests/mirror-knobs), at every level, with
+ * quantum 1, 4 and 32, a run with both and a run stepped
+ * one instruction per Unicorn call (ScenarioOverrides.no_batch) give the same
+ * event stream (type, tick, PE, PC, VA, PA, values: the e2e log hash), the
+ * same windows, the same end, tick, PCs, registers and PE states. The test
+ * also checks that batches ran and instructions were deferred, so that it
+ * cannot pass by never doing either.
  * Usage: test_batch SOURCE_DIR
  */
 #define _GNU_SOURCE
@@ -27,10 +31,10 @@ static uint64_t read_pa(void *ctx, uint64_t pa)
 
 typedef struct Outcome {
 	EventLog log;
-	uint64_t hash, nev, tick, batched;
+	uint64_t hash, nev, tick, batched, deferred;
 	RunEnd end;
 	size_t windows;
-	uint64_t x[MACHINE_MAX_PES][32];
+	uint64_t x[MACHINE_MAX_PES][32], pc[MACHINE_MAX_PES];
 	PeState st[MACHINE_MAX_PES];
 	unsigned npes;
 } Outcome;
@@ -70,10 +74,12 @@ static bool run_one(const Scenario *s, BbmLevel lv, unsigned quantum, bool no_ba
 	o->nev = b.log.n;
 	o->tick = machine_tick(m);
 	o->batched = machine_batched_insns(m);
+	o->deferred = machine_deferred_insns(m);
 	o->windows = analysis_count(b.a, -1, -1, -1);
 	o->npes = machine_npes(m);
 	for (unsigned i = 0; i < o->npes; i++) {
 		o->st[i] = machine_pe_state(m, i);
+		o->pc[i] = machine_pe_pc(m, i);
 		for (unsigned r = 0; r < 32; r++)
 			o->x[i][r] = machine_pe_x(m, i, r);
 	}
@@ -83,7 +89,7 @@ static bool run_one(const Scenario *s, BbmLevel lv, unsigned quantum, bool no_ba
 	return true;
 }
 
-static uint64_t total_batched, runs;
+static uint64_t total_batched, total_deferred, deferred_q1, runs;
 
 static void check_file(const char *path)
 {
@@ -97,9 +103,9 @@ static void check_file(const char *path)
 		return;
 	}
 	size_t nl = scenario_levels(s, lv);
-	static const unsigned quanta[] = { 4, 32 };
+	static const unsigned quanta[] = { 1, 4, 32 };
 	for (size_t li = 0; li < nl; li++)
-		for (size_t qi = 0; qi < 2; qi++) {
+		for (size_t qi = 0; qi < 3; qi++) {
 			static Outcome a, b;
 			if (!run_one(s, lv[li], quanta[qi], true, &a) || !run_one(s, lv[li], quanta[qi], false, &b)) {
 				CHECK(!"scenario builds");
@@ -107,9 +113,14 @@ static void check_file(const char *path)
 			}
 			runs++;
 			total_batched += b.batched;
+			total_deferred += b.deferred;
+			if (quanta[qi] == 1)
+				deferred_q1 += b.deferred;
 			CHECK_EQ(a.batched, 0);
+			CHECK_EQ(a.deferred, 0);
 			if (a.hash != b.hash || a.nev != b.nev || a.tick != b.tick || a.end != b.end ||
-			    a.windows != b.windows || memcmp(a.x, b.x, sizeof(a.x)) || memcmp(a.st, b.st, sizeof(a.st))) {
+			    a.windows != b.windows || memcmp(a.x, b.x, sizeof(a.x)) || memcmp(a.pc, b.pc, sizeof(a.pc)) ||
+			    memcmp(a.st, b.st, sizeof(a.st))) {
 				fprintf(stderr, "%s level %s quantum %u: batched run differs (events %llu vs %llu, "
 					"tick %llu vs %llu, windows %zu vs %zu)\n", path, bbm_level_name(lv[li]),
 					quanta[qi], (unsigned long long)a.nev, (unsigned long long)b.nev,
@@ -160,12 +171,18 @@ int main(int argc, char **argv)
 {
 	char dir[4096];
 
-	snprintf(dir, sizeof(dir), "%s/scenarios", argc > 1 ? argv[1] : ".");
-	walk(dir);
+	/* The scenario library, and the machine's own corner cases (tests/defer, tests/mirror-knobs). */
+	static const char *const dirs[] = { "scenarios", "tests/defer", "tests/mirror-knobs" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", argc > 1 ? argv[1] : ".", dirs[i]);
+		walk(dir);
+	}
 	CHECK(runs >= 40);
 	CHECK(total_batched > 0);
-	printf("test_batch: %llu runs compared, %llu instructions ran in batches\n", (unsigned long long)runs,
-	       (unsigned long long)total_batched);
+	CHECK(deferred_q1 > 0);
+	printf("test_batch: %llu runs compared, %llu instructions ran in batches, %llu deferred (%llu at quantum 1)\n",
+	       (unsigned long long)runs, (unsigned long long)total_batched, (unsigned long long)total_deferred,
+	       (unsigned long long)deferred_q1);
 	if (e2e_failures) {
 		fprintf(stderr, "%d check(s) failed\n", e2e_failures);
 		return 1;

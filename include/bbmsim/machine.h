@@ -75,9 +75,12 @@ typedef struct MachineConfig {
 	unsigned tlb_prefetch;     /* a walk to a page also caches its aligned group of N pages; 0/1 = off */
 	/*
 	 * With quantum > 1, runs of register-only instructions and plain loads
-	 * (up to a branch or a plain store) execute in one Unicorn call; events
-	 * and ticks are exactly those of stepping them one by one. Tests set
-	 * this to compare.
+	 * (up to a branch or a plain store) execute in one Unicorn call; at any
+	 * quantum, a turn of a register-only instruction is deferred and the
+	 * instruction runs later in one call with its PE's next load or store.
+	 * Events, ticks and outcomes are exactly those of stepping one
+	 * instruction per Unicorn call, which this flag forces. Tests set it to
+	 * compare.
 	 */
 	bool no_batch;
 	/* Tests: mirror only pages the TLB holds (no walkable pages), the mirror before lazy fills. */
@@ -200,6 +203,8 @@ void machine_phys_clear(Machine *m);
 uint64_t machine_tick(const Machine *m);
 /* Instructions run inside batches (quantum > 1, MachineConfig.no_batch). */
 uint64_t machine_batched_insns(const Machine *m);
+/* Register-only instructions deferred at their turns and run later in one call (pe_defer; no_batch). */
+uint64_t machine_deferred_insns(const Machine *m);
 /* The schedule quantum in force (1: one instruction per turn). */
 unsigned machine_quantum(const Machine *m);
 /* First accesses to walkable mirror pages (each a TLB fill done by the memory hook). */

@@ -30,7 +30,7 @@ typedef struct ScenarioOverrides {
 	uint64_t max_insns;
 	bool has_quantum;
 	unsigned quantum;          /* schedule.quantum (round-robin and random schedules) */
-	bool no_batch;             /* tests: step quantum > 1 one instruction at a time */
+	bool no_batch;             /* tests: one instruction per Unicorn call (no batches, no deferral) */
 } ScenarioOverrides;
 
 /* The outcome of one expectation. */

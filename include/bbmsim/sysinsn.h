@@ -81,6 +81,21 @@ typedef enum InsnBatch {
 
 InsnBatch sysinsn_batch_class(uint32_t insn);
 
+/*
+ * Is @insn, at @pc, one that reads and writes only general-purpose
+ * registers, SP, NZCV and the PC, and can never raise an exception
+ * (whatever the registers hold and whatever CPACR, SCTLR and the EL are)?
+ * Such an instruction commutes with everything other PEs do, so the
+ * machine may execute it later than its turn (deferral at quantum 1,
+ * docs/design.md "Deferral"). A short list of allocated integer encodings:
+ * ADD/SUB (immediate, shifted register), logical (immediate, shifted
+ * register), MOVZ/MOVN/MOVK, SBFM/BFM/UBFM, CSEL/CSINC/CSINV/CSNEG, ADR,
+ * ADRP, B and BL; not FP/SIMD (they trap when CPACR disables them), not
+ * conditional or register branches (the next PC depends on registers).
+ * @next gets the PC of the instruction that follows (the target of B/BL).
+ */
+bool sysinsn_register_only(uint32_t insn, uint64_t pc, uint64_t *next);
+
 /* bbmsim's own name for TLBI/DSB/DMB/ISB/hints ("dsb ish", "tlbi vae1is, x1"). */
 bool sysinsn_name(uint32_t insn, char *buf, unsigned len);
 

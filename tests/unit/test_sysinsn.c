@@ -232,6 +232,76 @@ static void test_batch_class(void)
 	}
 }
 
+/*
+ * Deferrable instructions (quantum 1): valid encodings from GNU as
+ * (-march=armv8.5-a+memtag, at PC 0x1000), invalid ones by hand from the
+ * Arm ARM's unallocated and UNDEFINED cases.
+ */
+static void test_register_only(void)
+{
+	static const struct {
+		uint32_t insn;
+		const char *text;
+		bool want;
+		uint64_t next;     /* 0: PC + 4 */
+	} cases[] = {
+		{ 0x91000420, "add x0, x1, #1", true, 0 },
+		{ 0x717ffc62, "subs w2, w3, #4095, lsl #12", true, 0 },
+		{ 0x910043ff, "add sp, sp, #16", true, 0 },
+		{ 0x92403c42, "and x2, x2, #0xffff", true, 0 },
+		{ 0x3200f3e0, "orr w0, wzr, #0x55555555", true, 0 },
+		{ 0xd2e00020, "movz x0, #1, lsl #48", true, 0 },
+		{ 0x72a00020, "movk w0, #1, lsl #16", true, 0 },
+		{ 0x92800001, "movn x1, #0", true, 0 },
+		{ 0xd37df020, "lsl x0, x1, #3", true, 0 },
+		{ 0x53042c20, "ubfx w0, w1, #4, #8", true, 0 },
+		{ 0xb3783c20, "bfi x0, x1, #8, #16", true, 0 },
+		{ 0x8b02fc20, "add x0, x1, x2, lsl #63", true, 0 },
+		{ 0x6b827c20, "subs w0, w1, w2, asr #31", true, 0 },
+		{ 0xcac21c20, "eor x0, x1, x2, ror #7", true, 0 },
+		{ 0x6a220020, "bics w0, w1, w2", true, 0 },
+		{ 0x9a821020, "csel x0, x1, x2, ne", true, 0 },
+		{ 0x1a9f17e0, "cset w0, eq", true, 0 },
+		{ 0xda82b420, "csneg x0, x1, x2, lt", true, 0 },
+		{ 0x10000000, "adr x0, .", true, 0 },
+		{ 0x90000001, "adrp x1, .", true, 0 },
+		{ 0x14000002, "b .+8", true, 0x1008 },
+		{ 0x97ffffff, "bl .-4", true, 0xffc },
+		{ 0x17fffff4, "b .-48", true, 0xfd0 },
+		{ 0x9b020c20, "madd x0, x1, x2, x3", false, 0 },
+		{ 0x8b224020, "add x0, x1, w2, uxtw", false, 0 },
+		{ 0x1e622820, "fadd d0, d1, d2 (traps when CPACR disables FP)", false, 0 },
+		{ 0xfa411000, "ccmp x0, x1, #0, ne", false, 0 },
+		{ 0x54000001, "b.ne .", false, 0 },
+		{ 0xb4000000, "cbz x0, .", false, 0 },
+		{ 0xd65f03c0, "ret", false, 0 },
+		{ 0xf9400020, "ldr x0, [x1]", false, 0 },
+		{ 0x9ac20820, "udiv x0, x1, x2", false, 0 },
+		{ 0x91810420, "addg x0, x1, #16, #1", false, 0 },
+		{ 0xd503201f, "nop", false, 0 },
+		{ 0x00000000, "udf #0", false, 0 },
+		{ 0x12400020, "logical immediate, 32-bit with N = 1 (unallocated)", false, 0 },
+		{ 0x9200fc20, "logical immediate, N = 0, imms = 111111 (UNDEFINED)", false, 0 },
+		{ 0x9240fc20, "logical immediate, N = 1, imms = 111111 (UNDEFINED)", false, 0 },
+		{ 0xb2800000, "move wide, opc = 01 (unallocated)", false, 0 },
+		{ 0x52c00000, "movz w0, hw = 2 (unallocated)", false, 0 },
+		{ 0x8bc20020, "add shifted register, shift = 11 (unallocated)", false, 0 },
+		{ 0x0b028020, "add w0, w1, w2, lsl #32 (unallocated)", false, 0 },
+		{ 0x4a028020, "eor w0, w1, w2, lsl #32 (unallocated)", false, 0 },
+		{ 0x13400000, "bitfield, 32-bit with N = 1 (unallocated)", false, 0 },
+		{ 0xf3400000, "bitfield, opc = 11 (unallocated)", false, 0 },
+		{ 0x13208000, "bitfield, 32-bit with imms >= 32 (unallocated)", false, 0 },
+		{ 0xba821020, "conditional select with S = 1 (unallocated)", false, 0 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		uint64_t next = 0;
+		CHECK_CASE("%s (0x%08x)", cases[i].text, (unsigned)cases[i].insn);
+		CHECK_EQ_U64(sysinsn_register_only(cases[i].insn, 0x1000, &next), cases[i].want);
+		if (cases[i].want)
+			CHECK_EQ_U64(next, cases[i].next ? cases[i].next : 0x1004);
+	}
+}
+
 /* The explorers' choice points: which instructions another PE can observe (docs/explore.md). */
 static void test_shared(void)
 {
@@ -290,5 +360,6 @@ int main(void)
 	test_exclusive();
 	test_name();
 	test_batch_class();
+	test_register_only();
 	return check_report("test_sysinsn");
 }
