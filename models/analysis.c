@@ -58,6 +58,7 @@
 #include <string.h>
 #include "bbmsim/analysis.h"
 #include "bbmsim/pending.h"
+#include "grow.h"
 #include "bbmsim/reach.h"
 #include "bbmsim/rules.h"
 #include "bbmsim/sysinsn.h"
@@ -141,14 +142,6 @@ struct Analysis {
 	WindowFn wfn;
 	void *wctx;
 };
-
-#define GROW(arr, n, cap)                                                  \
-	do {                                                               \
-		if ((n) == (cap)) {                                        \
-			(cap) = (cap) ? (cap) * 2 : 16;                    \
-			(arr) = realloc((arr), (cap) * sizeof(*(arr)));    \
-		}                                                          \
-	} while (0)
 
 const char *window_kind_name(WindowKind k)
 {

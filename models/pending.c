@@ -25,14 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "bbmsim/pending.h"
-
-#define GROW(arr, n, cap)                                                  \
-	do {                                                               \
-		if ((n) == (cap)) {                                        \
-			(cap) = (cap) ? (cap) * 2 : 16;                    \
-			(arr) = realloc((arr), (cap) * sizeof(*(arr)));    \
-		}                                                          \
-	} while (0)
+#include "grow.h"
 
 static uint64_t all_pes(unsigned npes)
 {
