@@ -16,7 +16,9 @@
 3. Shards under GNU parallel: 2 and 4 shards (`parallel -j2 ... --shard
    {}/N`), merged with `bbmsim merge`, give the same bitten targets, found by
    the same schedules, with the same coverage, as one run with the same
-   budget and seed; so does `-j 2`. The exhaustive strategy on a small
+   budget and seed; so do `-j 2` and 2 shards through `parallel --sshlogin`
+   (ssh to localhost when it works without a password, else parallel's
+   local sshlogin ':'). The exhaustive strategy on a small
    scenario completes, and its shards merged complete with the same bites.
 4. Bounded preemption (--strategy preempt) on tests/explore/preempt-one.yaml,
    whose reader's window bites only if the writer is preempted inside its
@@ -171,6 +173,22 @@ def shards(b, src, tmp):
         # A missing shard is said.
         txt = run([b, "merge"] + parts[:-1]).stdout
         check("1 of %d shards are missing" % n in txt, "%d shards: a missing shard is not reported" % n)
+    # The same through --sshlogin, as docs/explore.md gives it: over ssh to localhost when that works
+    # without a password (then --workdir and --return as for remote hosts), else with parallel's
+    # local sshlogin ':' (no ssh: the sshlogin list, its job slots and the quoting are exercised).
+    ssh_ok = shutil.which("ssh") and subprocess.run(
+        ["ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=3", "localhost", "true"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    d = os.path.join(tmp, "ssh")
+    os.makedirs(d)
+    login = "2/localhost --workdir %s --return part{}.json" % d if ssh_ok else "2/:"
+    print("explore: --sshlogin %s" % ("localhost (ssh)" if ssh_ok else ": (the local machine, no ssh server here)"))
+    cmd = "cd %s && %s --sshlogin %s '%s %s --out %s --shard {}/2 > part{}.json; test $? -le 1' ::: 1 2" % (
+        d, par, login, b, " ".join("'%s'" % a for a in common), d)
+    run(["sh", "-c", cmd], want=(0,))
+    merged = json.loads(run([b, "merge", "--json"] + [os.path.join(d, "part%d.json" % i) for i in (1, 2)]).stdout)
+    check(bitten(merged) == bitten(one) and coverage(merged) == coverage(one),
+          "--sshlogin: 2 shards merged differ from one run")
     j2 = json.loads(run([b] + common + ["-j", "2", "--out", os.path.join(tmp, "j2")]).stdout)
     check(bitten(j2) == bitten(one) and coverage(j2) == coverage(one), "-j 2 differs from one run")
 
