@@ -1578,8 +1578,9 @@ static bool try_batch(LitmusTest **t, size_t n, const LitOpts *o, Prebuilt *pre,
 		if (!t[j] || out[j] || skip_reason(t[j], o, why, sizeof(why)))
 			continue;
 		Run r = { .t = t[j], .o = o, .code_va = pre[j].code_va };
-		snprintf(r.sym, sizeof(r.sym), "l%zu", j);
-		snprintf(name[np], sizeof(name[np]), ".lit.%zu", j);
+		/* (j < LIT_BATCH: an unsigned fits both buffers, as -Wformat-truncation can see) */
+		snprintf(r.sym, sizeof(r.sym), "l%u", (unsigned)j);
+		snprintf(name[np], sizeof(name[np]), ".lit.%u", (unsigned)j);
 		first_line[np] = b.lines + 1;
 		buf_put(&b, 0, 0, ".section %s, \"ax\", %%progbits", name[np]);
 		code_source(&r, &b);
