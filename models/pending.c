@@ -149,10 +149,52 @@ bool pending_store_hidden(const Pending *p, int storer, uint64_t pa, uint64_t ti
 	return false;
 }
 
+/*
+ * Stores to one descriptor word are in coherence order (by tick), and a
+ * walk never reads a value older than one it is guaranteed to see: a
+ * walker that sees a store has seen the older ones' effect too. So the
+ * walkers that see a store also see every older store to that word, by any
+ * storer (seen(older) holds seen(newer)); without it, a store visible to
+ * every walker would leave the list and its walkers fall back to the value
+ * before an older one still pending.
+ */
+static void see(Pending *p, int storer, PendingStore *s, uint64_t walkers, PendingStoreFn fn, void *ctx)
+{
+	uint64_t newly = walkers & ~s->seen;
+
+	if (!newly)
+		return;
+	s->seen |= newly;
+	if (fn)
+		fn(ctx, storer, s, newly);
+	for (unsigned q = 0; q < p->npes; q++)
+		for (size_t j = 0; j < p->st[q].n; j++) {
+			PendingStore *o = &p->st[q].s[j];
+			if ((o->pa & ~7ull) == (s->pa & ~7ull) && o->tick < s->tick)
+				see(p, (int)q, o, s->seen, fn, ctx);
+		}
+}
+
+/* Stores visible to every walker are no longer pending. */
+static void sweep(Pending *p)
+{
+	uint64_t all = all_pes(p->npes);
+
+	for (unsigned q = 0; q < p->npes; q++) {
+		PendingStores *l = &p->st[q];
+		size_t k = 0, n = l->n;
+		for (size_t j = 0; j < n; j++)
+			if (l->s[j].seen != all)
+				l->s[k++] = l->s[j];
+		l->n = k;
+		p->nstores -= n - k;
+	}
+}
+
 uint64_t pending_dsb_stores(Pending *p, int pe, const DsbOp *d, PendingStoreFn fn, void *ctx)
 {
 	PendingStores *l = &p->st[pe];
-	uint64_t all = all_pes(p->npes), to = 0;
+	uint64_t to = 0;
 
 	/* RSPVBD: the walkers of the barrier's domain (none unless it waits for stores). */
 	for (unsigned i = 0; i < p->npes; i++)
@@ -161,48 +203,37 @@ uint64_t pending_dsb_stores(Pending *p, int pe, const DsbOp *d, PendingStoreFn f
 	if (!to || !l->n)
 		return to;
 	/*
-	 * In place, and the count kept until the end: a walk from @fn sees the
-	 * stores published so far and the rest still pending.
+	 * The lists are swept at the end: a walk from @fn sees the stores
+	 * published so far and the rest still pending.
 	 */
-	size_t k = 0, n = l->n;
-	for (size_t j = 0; j < n; j++) {
-		PendingStore *s = &l->s[j];
-		uint64_t newly = to & ~s->seen;
-		s->seen |= to;
-		if (newly && fn)
-			fn(ctx, pe, s, newly);
-		if (s->seen != all)
-			l->s[k++] = *s;
-	}
-	l->n = k;
-	p->nstores -= n - k;
+	for (size_t j = 0; j < l->n; j++)
+		see(p, pe, &l->s[j], to, fn, ctx);
+	sweep(p);
 	return to;
 }
 
 bool pending_reveal(Pending *p, int walker, uint64_t pa, bool dry_run)
 {
-	uint64_t all = all_pes(p->npes), bit = 1ull << walker;
-	bool any = false;
+	uint64_t bit = 1ull << walker;
+	PendingStore *newest = NULL;
+	int newest_q = 0;
 
-	for (unsigned q = 0; q < p->npes && !any; q++)
-		for (size_t j = 0; j < p->st[q].n && !any; j++)
-			any = (p->st[q].s[j].pa & ~7ull) == (pa & ~7ull) && !(p->st[q].s[j].seen & bit);
-	if (!any || dry_run)
-		return any;
-	/* RSPVBD: a store not yet guaranteed visible to a walker may be seen by it at any time. */
-	for (unsigned q = 0; q < p->npes; q++) {
-		PendingStores *l = &p->st[q];
-		size_t k = 0, n = l->n;
-		for (size_t j = 0; j < n; j++) {
-			PendingStore *s = &l->s[j];
-			if ((s->pa & ~7ull) == (pa & ~7ull))
-				s->seen |= bit;
-			if (s->seen != all)
-				l->s[k++] = *s;
+	/* The newest store to the word: if the walker sees it, it sees the older ones (see()). */
+	for (unsigned q = 0; q < p->npes; q++)
+		for (size_t j = 0; j < p->st[q].n; j++) {
+			PendingStore *s = &p->st[q].s[j];
+			if ((s->pa & ~7ull) == (pa & ~7ull) && (!newest || s->tick > newest->tick)) {
+				newest = s;
+				newest_q = (int)q;
+			}
 		}
-		l->n = k;
-		p->nstores -= n - k;
-	}
+	if (!newest || (newest->seen & bit))
+		return false;
+	if (dry_run)
+		return true;
+	/* RSPVBD: a store not yet guaranteed visible to a walker may be seen by it at any time. */
+	see(p, newest_q, newest, bit, NULL, NULL);
+	sweep(p);
 	return true;
 }
 

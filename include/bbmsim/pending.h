@@ -109,8 +109,9 @@ bool pending_store_hidden(const Pending *p, int storer, uint64_t pa, uint64_t ti
  * Let the walker of PE @walker see now every pending store to the
  * descriptor word at @pa it may still miss (RSPVBD: a store not yet
  * guaranteed visible may be seen at any time; the explorer's and litmus'
- * `walk` choice). Returns whether there was one; with @dry_run nothing
- * changes. A store then visible to every walker stops being pending.
+ * `walk` choice). Returns whether the walker could still miss one (it sees
+ * the newest: then it sees all); with @dry_run nothing changes. A store
+ * then visible to every walker stops being pending.
  */
 bool pending_reveal(Pending *p, int walker, uint64_t pa, bool dry_run);
 
@@ -120,9 +121,11 @@ typedef void (*PendingStoreFn)(void *ctx, int storer, const PendingStore *s, uin
 /*
  * DSB @d by PE @pe, for its stores (RSPVBD, rules_dsb_publishes_to): each
  * of its pending stores becomes visible to the walkers of the barrier's
- * domain; @fn (may be NULL) hears of each store whose set grew, oldest
- * first; a store visible to every walker stops being pending. Returns the
- * walkers published to (0 for a DSB that does not wait for stores).
+ * domain, and so does every older pending store to the same descriptor
+ * word, whoever made it (coherence: a walk never reads a value older than
+ * one it is guaranteed to see); @fn (may be NULL) hears of each store whose
+ * set grew; a store visible to every walker stops being pending. Returns
+ * the walkers published to (0 for a DSB that does not wait for stores).
  */
 uint64_t pending_dsb_stores(Pending *p, int pe, const DsbOp *d, PendingStoreFn fn, void *ctx);
 

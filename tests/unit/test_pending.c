@@ -273,6 +273,43 @@ static void test_reveal(void)
 	pending_fini(&p);
 }
 
+/*
+ * Coherence: stores to one descriptor by two PEs; once a walker is
+ * guaranteed to see the newer one it never reads from before the older one,
+ * also when the newer store leaves the list (seen by every walker) while
+ * the older is still pending (a DSB of its storer never came).
+ */
+static void test_coherence(void)
+{
+	CHECK_CASE("coherence");
+	Pending p;
+	const uint64_t A = 0xa, B = 0xb, C = 0xc;
+	uint64_t v[4];
+	DsbOp ish = rules_dsb_decode(CRM(2, 3)), nsh = rules_dsb_decode(CRM(1, 3));
+
+	pending_init(&p, 2, true, false);
+	CHECK(pending_store(&p, 0, PA, A, B, 1));      /* PE0: A -> B, no DSB */
+	CHECK(pending_store(&p, 1, PA, B, C, 2));      /* PE1: B -> C */
+	pending_dsb_stores(&p, 1, &ish, NULL, NULL);
+	for (int w = 0; w < 2; w++) {
+		CHECK_EQ_U64(pending_walk_read(&p, w, PA, C), C);
+		CHECK_EQ_U64(pending_walk_values(&p, w, PA, C, v, 4), 1);
+	}
+	CHECK_EQ_U64(p.nstores, 0);
+
+	/* The same through a reveal: PE1's DSB NSH publishes to its own walker, PE0's walker is shown C. */
+	pending_reset(&p, 2, true, false);
+	CHECK(pending_store(&p, 0, PA, A, B, 1));
+	CHECK(pending_store(&p, 1, PA, B, C, 2));
+	pending_dsb_stores(&p, 1, &nsh, NULL, NULL);
+	CHECK_EQ_U64(pending_walk_read(&p, 1, PA, C), C);
+	CHECK(pending_reveal(&p, 0, PA, false));
+	CHECK_EQ_U64(pending_walk_read(&p, 0, PA, C), C);
+	CHECK_EQ_U64(pending_walk_read(&p, 1, PA, C), C);
+	CHECK(!pending_reveal(&p, 1, PA, true));        /* nothing left it could miss */
+	pending_fini(&p);
+}
+
 int main(void)
 {
 	test_store_hidden_until_dsb();
@@ -284,5 +321,6 @@ int main(void)
 	test_tlbi_at_issue();
 	test_tlbi_take();
 	test_reveal();
+	test_coherence();
 	return check_report("pending");
 }
