@@ -228,7 +228,7 @@ static uint64_t final_digest(Ex *ex)
 
 	for (unsigned i = 0; i < ex->npes; i++) {
 		h = mix(mix(h, machine_pe_state(ex->m, i)), machine_pe_pc(ex->m, i));
-		for (unsigned r = 0; r < 31; r++)
+		for (unsigned r = 0; r < 32; r++)     /* X0..X30 and SP (31), as expectations read them */
 			h = mix(h, machine_pe_x(ex->m, i, r));
 	}
 	for (size_t i = 0; i < x->npg; i++)

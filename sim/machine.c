@@ -994,8 +994,14 @@ static void pe_step(Pe *pe)
 		/*
 		 * A store-exclusive may fail for no architectural reason (the
 		 * local monitor may be cleared at any time: machine.h): no store,
-		 * status 1, the monitor open.
+		 * status 1, the monitor open. Deferred instructions run first
+		 * (they come before it and may write its registers).
 		 */
+		if (pe->ndefer) {
+			defer_flush(pe);
+			if (pe->state != PE_RUNNING)
+				goto done;
+		}
 		pe_set_xreg(pe, rs, 1);
 		if (pe->monitor != ~0ull) {
 			pe->monitor = ~0ull;

@@ -148,11 +148,12 @@ uint64_t machine_state_hash(Machine *m, uint64_t (*rank)(void *ctx, uint64_t tic
 				uc_reg_read(pe->uc, UC_ARM64_REG_X0 + r, &x);
 				h = mix(h, x);
 			}
-			uint64_t pc, x29, x30;
+			uint64_t pc, x29, x30, sp;
 			uc_reg_read(pe->uc, UC_ARM64_REG_PC, &pc);
 			uc_reg_read(pe->uc, UC_ARM64_REG_X29, &x29);
 			uc_reg_read(pe->uc, UC_ARM64_REG_X30, &x30);
-			h = mix(mix(mix(h, pc), x29), x30);
+			uc_reg_read(pe->uc, UC_ARM64_REG_SP, &sp);      /* expectations read `sp` too */
+			h = mix(mix(mix(mix(h, pc), x29), x30), sp);
 		}
 		h = tlb_hash(h, &pe->tlb);
 		/* Stores in flight by this storer and TLBIs pending on this target (pending.h). */
