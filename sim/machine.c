@@ -347,6 +347,16 @@ static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 		raise(SIGSEGV);
 	}
 
+	/*
+	 * The fast path: the last page found backed (below), while no region
+	 * went away and no page became unbacked since (mirror_epoch). Its
+	 * region, and so its PA, are the same: only the TLB use remains.
+	 */
+	if (pe->hc_va == (va & ~(PAGE_SIZE - 1)) && !((va ^ last) >> PAGE_SHIFT) &&
+	    pe->hc_epoch == pe->mirror_epoch) {
+		pe_tlb_touch(pe, va);
+		return pe->hc_pa + (va & (PAGE_SIZE - 1));
+	}
 	for (uint64_t p = va;; p = (p | (PAGE_SIZE - 1)) + 1) {
 		uint64_t plast = (p ^ last) >> PAGE_SHIFT ? p | (PAGE_SIZE - 1) : last, pa = ~0ull;
 		bool retired;
@@ -354,9 +364,15 @@ static uint64_t hook_pa(Pe *pe, uint64_t va, int size, AccessType a)
 		if (i >= 0) {
 			if (p == va && pe->m->check_mirror)
 				mirror_self_check(pe, &pe->mr[i], va);
-			if (mirror_backed(&pe->mr[i], p))
+			if (mirror_backed(&pe->mr[i], p)) {
 				pe_tlb_touch(pe, p);
-			else if (!hook_lazy_fill(pe, p, a))
+				/* (Not a page mirrored for this step only, nor under BBMSIM_CHECK_MIRROR's self-check.) */
+				if (!pe->ntemp && !pe->m->check_mirror) {
+					pe->hc_va = p & ~(PAGE_SIZE - 1);
+					pe->hc_pa = pe->mr[i].pa + (pe->hc_va - pe->mr[i].va);
+					pe->hc_epoch = pe->mirror_epoch;
+				}
+			} else if (!hook_lazy_fill(pe, p, a))
 				return ~0ull;
 			/* The fill may have retired the region: the engine still accesses its PA. */
 			engine_pa(pe, p, &pa, &retired);
@@ -589,6 +605,7 @@ Machine *machine_new(const MachineConfig *cfg, char *err, size_t errlen)
 		pe->midr = cfg->midr;
 		pe->state = PE_HALTED;     /* until machine_pe_init; not counted */
 		pe->fc_epoch = ~0ull;
+		pe->hc_epoch = ~0ull;
 		mirror_init(pe, m->cfg.mirror_regions);
 		TlbConfig tc = cfg->tlb;
 		tc.seed = cfg->seed * 0x9e3779b97f4a7c15ull + i + 1;
@@ -1359,6 +1376,7 @@ bool machine_reset(Machine *m, const MachineConfig *cfg)
 		pe->fc_va = 0;
 		pe->fc_epoch = ~0ull;
 		pe->fc_host = NULL;
+		pe->hc_epoch = ~0ull;
 		pe->nst = 0;
 		pe->ndefer = 0;
 		pe->pc_known = false;

@@ -82,6 +82,7 @@ typedef struct Pe {
 	uint64_t fc_va, fc_epoch;
 	uint8_t *fc_host;
 	uint64_t mirror_epoch;       /* bumped when a region goes away */
+	uint64_t hc_va, hc_pa, hc_epoch; /* hook_pa's last backed page (VA, PA) at mirror_epoch hc_epoch */
 	unsigned ntemp;              /* pages mirrored for one step only (temp_va) */
 	/*
 	 * Deferral (pe_defer): register-only instructions whose turns have
