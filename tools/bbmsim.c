@@ -1279,6 +1279,7 @@ int main(int argc, char **argv)
 		rc = 2;
 	}
 	free(o.paths);
+	schedule_fini(&o.sched);
 	if (stop_signal) {
 		/* The report is out: end by the signal, as the shell and make expect. */
 		close_stdout();
