@@ -236,17 +236,6 @@ static bool pe_alive(const Ex *ex, unsigned pe)
 	return st == PE_RUNNING || st == PE_SLEEPING;
 }
 
-/* Does @pe hold an entry for @va whose descriptor has changed since it was cached? */
-static bool holds_stale(Ex *ex, unsigned pe, uint64_t va)
-{
-	TlbEntry *hits[8];
-	size_t n = tlb_lookup(machine_pe_tlb(ex->m, pe), va, 0, true, hits, 8, 0);
-	for (size_t k = 0; k < n && k < 8; k++)
-		if (machine_phys_read64(ex->m, hits[k]->desc_pa) != hits[k]->desc)
-			return true;
-	return false;
-}
-
 /* Is @pe's next instruction a store-exclusive? (The PC's page from the fetch cache when it holds.) */
 static bool next_is_stxr(Ex *ex, unsigned pe)
 {
@@ -285,7 +274,7 @@ static PorSet enabled_actions(Ex *ex)
 				continue;
 			if (machine_pe_fill(ex->m, p->pe, p->va, true))
 				ex->en_tlb |= (PorSet)1 << (ex->npes + 2 * k);
-			if (holds_stale(ex, p->pe, p->va))
+			if (machine_pe_holds_stale(ex->m, p->pe, p->va))
 				ex->en_tlb |= (PorSet)1 << (ex->npes + 2 * k + 1);
 			if (ex->walk0 + k < ex->stx0 && machine_pe_see_walk(ex->m, p->pe, p->va, NULL, 0, true))
 				ex->en_tlb |= (PorSet)1 << (ex->walk0 + k);

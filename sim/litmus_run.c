@@ -951,23 +951,6 @@ static void tlb_action(const Run *r, unsigned a, unsigned *th, uint64_t *va, boo
 	*va = r->var_va[r->tvar[e % r->ntvar]];
 }
 
-/*
- * Does PE @th hold an entry for @va whose descriptor has changed since it
- * was cached? Only those are worth evicting: dropping a current entry is
- * the same as dropping it later, once it is stale, or as a later miss that
- * refills the same value (the eviction commutes with every step that does
- * not touch the page on that PE).
- */
-static bool holds_stale(Run *r, unsigned th, uint64_t va)
-{
-	TlbEntry *hits[8];
-	size_t n = tlb_lookup(machine_pe_tlb(r->m, th), va, 0, true, hits, 8, 0);
-	for (size_t k = 0; k < n && k < 8; k++)
-		if (machine_phys_read64(r->m, hits[k]->desc_pa) != hits[k]->desc)
-			return true;
-	return false;
-}
-
 /* Walk action @a: its thread and the descriptor's PA. */
 static void walk_action(const Run *r, unsigned a, unsigned *th, uint64_t *pa)
 {
@@ -1016,7 +999,7 @@ static ActSet enabled_actions(Run *r)
 		tlb_action(r, a, &th, &va, &ev);
 		if (!(en >> th & 1) || r->tlb_uses[a] >= TLB_ACT_BOUND)
 			continue;
-		if (ev ? holds_stale(r, th, va) : machine_pe_fill(r->m, th, va, true))
+		if (ev ? machine_pe_holds_stale(r->m, th, va) : machine_pe_fill(r->m, th, va, true))
 			en |= (ActSet)1 << a;
 	}
 	return en;

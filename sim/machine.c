@@ -1502,6 +1502,17 @@ bool machine_pe_fill(Machine *m, unsigned i, uint64_t va, bool dry_run)
 	return true;
 }
 
+bool machine_pe_holds_stale(Machine *m, unsigned i, uint64_t va)
+{
+	TlbEntry *hits[8];
+	size_t n = tlb_lookup(&m->pe[i].tlb, va, 0, true, hits, 8, 0);
+
+	for (size_t k = 0; k < n && k < 8; k++)
+		if (machine_phys_read64(m, hits[k]->desc_pa) != hits[k]->desc)
+			return true;
+	return false;
+}
+
 bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run)
 {
 	Pe *pe = &m->pe[i];

@@ -248,6 +248,13 @@ bool machine_pe_translate(Machine *m, unsigned i, uint64_t va, uint64_t *pa);
  */
 bool machine_pe_fill(Machine *m, unsigned i, uint64_t va, bool dry_run);
 bool machine_pe_evict(Machine *m, unsigned i, uint64_t va, bool dry_run);
+/*
+ * Does PE @i hold an entry for @va whose descriptor has changed since it was
+ * cached? The explorers evict only those: dropping a current entry is the
+ * same as a later miss that refills it (it commutes with every step that
+ * does not touch the page on that PE).
+ */
+bool machine_pe_holds_stale(Machine *m, unsigned i, uint64_t va);
 
 /*
  * Walk values as a choice point (RSPVBD: a table store is visible to a
