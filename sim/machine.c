@@ -913,13 +913,14 @@ static bool fetch_is_cached(const Pe *pe, uint64_t pc)
 /*
  * May the step at @pc run @pe's deferred instructions in its own Unicorn
  * call? When its fetch is a cache hit (no mirror change before the call)
- * and it is a load or store (op0 = x1x0: no system instruction).
+ * and it is a load or store (op0 = x1x0: no system instruction) that makes
+ * the call (not a store-exclusive made to fail: machine_step_stxr_fail).
  */
 static bool defer_joins(const Pe *pe, uint64_t pc)
 {
 	uint32_t w;
 
-	if (!fetch_is_cached(pe, pc))
+	if (pe->stx_fail || !fetch_is_cached(pe, pc))
 		return false;
 	memcpy(&w, pe->fc_host + (pc & (PAGE_SIZE - 1)), 4);
 	return (w & 0x0a000000u) == 0x08000000u;
@@ -1011,14 +1012,9 @@ static void pe_step(Pe *pe)
 		/*
 		 * A store-exclusive may fail for no architectural reason (the
 		 * local monitor may be cleared at any time: machine.h): no store,
-		 * status 1, the monitor open. Deferred instructions run first
-		 * (they come before it and may write its registers).
+		 * status 1, the monitor open. (Deferred instructions ran before
+		 * it: defer_joins.)
 		 */
-		if (pe->ndefer) {
-			defer_flush(pe);
-			if (pe->state != PE_RUNNING)
-				goto done;
-		}
 		pe_set_xreg(pe, rs, 1);
 		if (pe->monitor != ~0ull) {
 			pe->monitor = ~0ull;

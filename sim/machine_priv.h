@@ -93,6 +93,7 @@ typedef struct Pe {
 	 */
 	unsigned ndefer;
 	bool pc_known;
+	bool stx_fail;               /* machine_step_stxr_fail: a store-exclusive this step fails (defer_joins) */
 	uint64_t defer_pc, defer_next, pc_next;
 	uint16_t defer_at[DEFER_MAX];
 	uint32_t defer_word[DEFER_MAX];
@@ -136,7 +137,6 @@ typedef struct Pe {
 	StepStore st[STEP_STORES_MAX];
 	unsigned nst;
 	bool step_ldx;               /* the instruction is a load-exclusive */
-	bool stx_fail;               /* machine_step_stxr_fail: a store-exclusive this step fails */
 	bool step_fault;             /* the model raised a fault during the step */
 	FaultKind sf_kind;
 	int sf_level;
